@@ -1,0 +1,161 @@
+r"""Reverse-time samplers and the Tweedie denoiser. Each takes any ``score_fn(x, t)``.
+
+Running the forward SDE :math:`dX = f(X,t)\,dt + g(t)\,dW` backwards in time gives
+:cite:`song2021score`
+
+.. math:: dX_t = \big[f(X_t,t) - g(t)^2\,\nabla\log p_t(X_t)\big]\,dt + g(t)\,d\bar W_t
+   \quad\text{(reverse SDE)},\qquad
+   \frac{dx}{dt} = f(x,t) - \tfrac12 g(t)^2\,\nabla\log p_t(x)\quad\text{(probability flow)},
+
+both of which carry the time-:math:`T` marginal back to the data law when the exact score is
+used. The samplers integrate these over a *decreasing* time grid ``T = t_0 > ... > t_last``
+with a ``lax.scan``, one compiled program whatever the number of steps. Step ``i`` draws its
+noise from ``fold_in(key, i)``, so a result does not depend on how the batch is laid out.
+The last step is taken without noise ("denoising is one predictor step without noise"); when
+the grid ends at 0 the score is never evaluated there.
+"""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from ._checks import as_float_array, check_finite, is_concrete
+from .processes import Process
+
+__all__ = ["euler_maruyama", "heun_probability_flow", "tweedie_denoiser"]
+
+
+def _check_sampler_args(score_fn, x_T, grid, process):
+    if not callable(score_fn):
+        raise TypeError(f"score_fn: expected a callable score_fn(x, t), got {type(score_fn).__name__}")
+    if not isinstance(process, Process):
+        raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
+                        f"{type(process).__name__}")
+    x_T = as_float_array("x_T", x_T, ndim=2)
+    if x_T.shape[0] == 0 or x_T.shape[1] == 0:
+        raise ValueError(f"x_T: expected shape (b, d) with b, d >= 1, got {x_T.shape}")
+    check_finite("x_T", x_T)
+    grid = as_float_array("grid", grid, ndim=1).astype(x_T.dtype)
+    if grid.shape[0] < 2:
+        raise ValueError(f"grid: expected at least 2 times, got shape {grid.shape}")
+    if is_concrete(grid):
+        g = np.asarray(grid, np.float64)
+        if not np.all(np.isfinite(g)):
+            raise ValueError("grid: expected finite times")
+        if not np.all(np.diff(g) < 0):
+            raise ValueError("grid: expected strictly decreasing times (T down to t_min)")
+        if g[0] > process.T * (1 + 1e-6) or g[-1] < 0 or (g[:-1] <= 0).any():
+            raise ValueError(f"grid: expected times in (0, T = {process.T}] (the last may be 0), "
+                             f"got [{g[-1]:.3g}, {g[0]:.3g}]")
+    return x_T, grid
+
+
+def _scan_steps(step, x_T, grid, return_path):
+    """Run ``step(x, (i, t, t_next, last))`` over the grid; optionally keep every state."""
+    n = grid.shape[0] - 1
+    inputs = (jnp.arange(n), grid[:-1], grid[1:], jnp.arange(n) == n - 1)
+
+    def body(x, inp):
+        x_new = step(x, inp)
+        return x_new, (x_new if return_path else None)
+
+    x_last, path = jax.lax.scan(body, x_T, inputs)
+    if return_path:
+        return x_last, jnp.concatenate([x_T[None], path], axis=0)
+    return x_last
+
+
+@eqx.filter_jit
+def _euler_maruyama(key, score_fn, x_T, grid, process, return_path):
+    def step(x, inp):
+        """One reverse Euler--Maruyama step from ``t`` down to ``t_next``."""
+        i, t, t_next, last = inp
+        h = t - t_next
+        g = process.diffusion(t)
+        mean = x + h * (g * g * score_fn(x, t) - process.drift(x, t))
+        z = jax.random.normal(jax.random.fold_in(key, i), x.shape, x.dtype)
+        return jnp.where(last, mean, mean + g * jnp.sqrt(h) * z)
+
+    return _scan_steps(step, x_T, grid, return_path)
+
+
+def euler_maruyama(key, score_fn, x_T: Float[Array, "b d"], grid: Float[Array, " s"],
+                   process: Process, *, return_path: bool = False):
+    r"""Sample the reverse SDE with Euler--Maruyama.
+
+    .. math:: x_{j+1} = x_j + h_j\big[g(t_j)^2\, s(x_j, t_j) - f(x_j, t_j)\big]
+                        + g(t_j)\sqrt{h_j}\, z_j, \qquad h_j = t_j - t_{j+1},
+
+    with :math:`z_j \sim N(0, I)` from ``fold_in(key, j)`` and no noise on the last step.
+    With the VE process and a grid ending ``t_min, 0``, the last step is exactly the Tweedie
+    denoiser at ``t_min``.
+
+    Args:
+      key: a ``jax.random`` key.
+      score_fn: ``score_fn(x, t)``, ``(b, d) -> (b, d)``; an ``equinox.Module`` (such as
+        :class:`~manifold_diffusion.scores.EmpiricalScore`) has its arrays traced, not baked in.
+      x_T: ``(b, d)`` starting points, usually ``process.prior_sample``.
+      grid: ``(s,)`` strictly decreasing times in ``(0, T]``; the last may be 0.
+      process: the forward process.
+      return_path: also return every state.
+
+    Returns:
+      ``(b, d)`` samples at ``grid[-1]``; with ``return_path``, also the ``(s, b, d)`` path
+      (``path[0] = x_T``).
+    """
+    x_T, grid = _check_sampler_args(score_fn, x_T, grid, process)
+    return _euler_maruyama(key, score_fn, x_T, grid, process, return_path)
+
+
+@eqx.filter_jit
+def _heun_probability_flow(score_fn, x_T, grid, process, return_path):
+    def velocity(x, t):
+        """Probability-flow ODE right-hand side :math:`f - g^2 s / 2`."""
+        g = process.diffusion(t)
+        return process.drift(x, t) - 0.5 * g * g * score_fn(x, t)
+
+    def step(x, inp):
+        """One Heun step from ``t`` down to ``t_next`` (Euler if ``t_next == 0``)."""
+        _, t, t_next, _ = inp
+        dt = t_next - t
+        v0 = velocity(x, t)
+        x_euler = x + dt * v0
+        safe_t = jnp.where(t_next > 0, t_next, t)          # never evaluate the score at t = 0
+        v1 = velocity(x_euler, safe_t)
+        return jnp.where(t_next > 0, x + 0.5 * dt * (v0 + v1), x_euler)
+
+    return _scan_steps(step, x_T, grid, return_path)
+
+
+def heun_probability_flow(score_fn, x_T: Float[Array, "b d"], grid: Float[Array, " s"],
+                          process: Process, *, return_path: bool = False):
+    r"""Integrate the probability-flow ODE backwards with Heun's second-order method.
+
+    .. math:: \tilde x = x_j + \Delta_j v(x_j, t_j), \qquad
+              x_{j+1} = x_j + \tfrac{\Delta_j}{2}\big[v(x_j, t_j) + v(\tilde x, t_{j+1})\big],
+
+    with :math:`v = f - \tfrac12 g^2 s` and :math:`\Delta_j = t_{j+1} - t_j < 0`; a step to
+    :math:`t = 0` is a plain Euler step. Deterministic: no key.
+
+    Args and returns as :func:`euler_maruyama`.
+    """
+    x_T, grid = _check_sampler_args(score_fn, x_T, grid, process)
+    return _heun_probability_flow(score_fn, x_T, grid, process, return_path)
+
+
+def tweedie_denoiser(score_fn, x: Float[Array, "b d"], t, process: Process) -> Float[Array, "b d"]:
+    r"""Posterior mean of the clean data from the score (Tweedie's formula).
+
+    .. math:: E[X_0 \mid X_t = x] = \frac{x + \sigma_t^2\, \nabla\log p_t(x)}{\alpha_t}.
+
+    Args: score_fn: a score. x: ``(b, d)``. t: scalar in ``(0, T]``. process: the process.
+    Returns: ``(b, d)``.
+    """
+    if not callable(score_fn):
+        raise TypeError(f"score_fn: expected a callable score_fn(x, t), got {type(score_fn).__name__}")
+    x = as_float_array("x", x, ndim=2)
+    process.check_time(t)
+    alpha, sigma = process.marginal(jnp.asarray(t, x.dtype))
+    return (x + sigma * sigma * score_fn(x, t)) / alpha

@@ -1,0 +1,13 @@
+"""Score functions. Every score is a callable ``score_fn(x, t)`` mapping ``(b, d)`` to ``(b, d)``.
+
+- :class:`GaussianMixture`, :class:`MixtureScore`, :func:`gaussian` -- exact scores of Gaussian
+  data, the ground truth of tests and chapters;
+- :class:`EmpiricalScore` -- the score of the noised empirical measure, the exact minimiser of
+  denoising score matching on a finite training set.
+"""
+
+from .empirical import EmpiricalScore, streaming_softmax_stats
+from .exact import GaussianMixture, MixtureScore, gaussian
+
+__all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
+           "streaming_softmax_stats"]
