@@ -17,7 +17,7 @@ accepts any such callable. Random functions take an explicit ``jax.random`` key 
 
 __version__ = "0.1.0"
 
-from . import processes, samplers, scale, scores  # noqa: E402
+from . import processes, samplers, scale, scores, training  # noqa: E402
 from . import manifolds, metrics  # noqa: E402
 from .processes import VE, VP, geometric_grid, uniform_grid  # noqa: E402
 from .samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
@@ -29,6 +29,7 @@ __all__ = [
     "samplers",
     "scale",
     "scores",
+    "training",
     "manifolds",
     "metrics",
     "VE",

@@ -93,7 +93,9 @@ def euler_maruyama(key, score_fn, x_T: Float[Array, "b d"], grid: Float[Array, "
     denoiser at ``t_min``.
 
     Args:
-      key: a ``jax.random`` key.
+      key: a ``jax.random`` key used by this call alone. Step ``j`` draws from
+        ``fold_in(key, j)``, which for JAX's default generator equals ``split(key, m)[j]``:
+        do not also use ``key``'s split children elsewhere (e.g. for ``x_T``).
       score_fn: ``score_fn(x, t)``, ``(b, d) -> (b, d)``; an ``equinox.Module`` (such as
         :class:`~manifold_diffusion.scores.EmpiricalScore`) has its arrays traced, not baked in.
       x_T: ``(b, d)`` starting points, usually ``process.prior_sample``.

@@ -1,0 +1,42 @@
+"""Figure helpers shared by every chapter: a house style and a caption line with the sizes.
+
+Every figure in the book says how it was made (sizes, seed, scale, device, run time): call
+:func:`finish` on it with the experiment's :class:`~manifold_diffusion.experiments.Meta`.
+"""
+
+import matplotlib.pyplot as plt
+
+__all__ = ["STYLE", "style", "figure", "finish"]
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+}
+
+
+def style():
+    """Context manager applying the house style; wrap all drawing of a figure in it."""
+    return plt.rc_context(STYLE)
+
+
+def figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.0, height: float = 3.0, **kwargs):
+    """A figure with ``nrows x ncols`` panels of ``width x height`` inches in the house style."""
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
+                                 layout="constrained", squeeze=False, **kwargs)
+    return fig, axes
+
+
+def finish(fig, meta, note: str = ""):
+    """Add the caption line (``meta.caption()``, plus ``note``) under the figure; return it."""
+    text = meta.caption() + (f"\n{note}" if note else "")
+    fig.supxlabel(text, fontsize=7, color="0.35")
+    return fig
