@@ -1,6 +1,6 @@
 """One module per book experiment: ``Config.at_scale(scale)``, ``run_*(key, config)``, ``plot_*``."""
 
 from . import diffusion_basics
-from ._common import Meta, make_meta
+from ._common import Meta, describe_key, make_meta
 
-__all__ = ["Meta", "make_meta", "diffusion_basics"]
+__all__ = ["Meta", "make_meta", "describe_key", "diffusion_basics"]

@@ -48,7 +48,7 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """Sizes of the chapter's experiments (frozen and hashable).
+    r"""Sizes of the chapter's experiments (frozen and hashable).
 
     Attributes:
       n_modes, radius, mode_std: the data law, ``n_modes`` Gaussians of std ``mode_std`` evenly
