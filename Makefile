@@ -18,7 +18,7 @@ book: $(INSTALLED)  ## build the book at MD_SCALE (unset: large on a GPU, defaul
 
 test: $(INSTALLED)  ## unit tests, float64 pass of the core numerics, quick book build with -W
 	$(PY) -m pytest
-	MD_X64=1 $(PY) -m pytest tests/test_scores.py tests/test_samplers.py -q
+	MD_X64=1 $(PY) -m pytest tests/test_scores.py tests/test_samplers.py tests/test_manifolds.py -q
 	$(PY) tools/build_book.py --scale quick --output _build/quick --strict
 
 bench: $(INSTALLED)  ## timings of the core kernels

@@ -1,0 +1,40 @@
+r"""Metrics of memorization and generalization.
+
+- :mod:`.neighbors` -- exact chunked k-nearest neighbours (:func:`nearest_neighbors`);
+- :mod:`.distances` -- distance of samples to a manifold (mean, quantiles, one-sided
+  Hausdorff) and the tangential/normal split of displacements;
+- :mod:`.memorization` -- nearest/second-nearest ratio, fraction memorized, spacing, novelty;
+- :mod:`.transport` -- Wasserstein-1/2 (POT exact, ott-jax Sinkhorn);
+- :mod:`.two_sample` -- Gaussian-kernel MMD and its permutation test;
+- :mod:`.density1d` -- binned TV/KL/Hellinger and KS between sample coordinates and a density;
+- :mod:`.intrinsic_dim` -- TwoNN and Levina--Bickel;
+- :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate.
+"""
+
+from . import density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
+from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
+                        ks_distance)
+from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
+                        tangent_normal_split)
+from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
+from .memorization import (MemorizationReport, fraction_memorized, memorization_ratio,
+                           memorization_report, training_spacing)
+from .neighbors import Neighbors, nearest_neighbors
+from .rates import SlopeFit, fit_loglog_slope
+from .transport import TransportResult, wasserstein
+from .two_sample import MMDResult, MMDTestResult, median_bandwidth, mmd, mmd_test
+
+__all__ = [
+    "density1d", "distances", "intrinsic_dim", "memorization", "neighbors", "rates", "transport",
+    "two_sample",
+    "Neighbors", "nearest_neighbors",
+    "DistanceSummary", "TangentNormalSplit", "summarize_distances", "distance_to_manifold",
+    "tangent_normal_split",
+    "MemorizationReport", "memorization_ratio", "fraction_memorized", "training_spacing",
+    "memorization_report",
+    "TransportResult", "wasserstein",
+    "MMDResult", "MMDTestResult", "mmd", "mmd_test", "median_bandwidth",
+    "HistogramDivergence", "KSResult", "histogram_divergence", "coordinate_divergence", "ks_distance",
+    "IntrinsicDimension", "two_nn", "levina_bickel",
+    "SlopeFit", "fit_loglog_slope",
+]
