@@ -4,6 +4,9 @@ Every figure in the book says how it was made (sizes, seed, scale, device, run t
 :func:`finish` on it with the experiment's :class:`~manifold_diffusion.experiments.Meta`.
 """
 
+import contextlib
+
+import matplotlib
 import matplotlib.pyplot as plt
 
 __all__ = ["STYLE", "style", "figure", "finish"]
@@ -22,9 +25,20 @@ STYLE = {
 }
 
 
+@contextlib.contextmanager
 def style():
-    """Context manager applying the house style; wrap all drawing of a figure in it."""
-    return plt.rc_context(STYLE)
+    """Context manager applying the house style; wrap all drawing of a figure in it.
+
+    It restores only the keys of :data:`STYLE` on exit. (``plt.rc_context`` restores every
+    rcParam: when the first figure of a notebook session is drawn inside it, the exit also undoes
+    the inline backend's ``interactive = True``, and no later figure is displayed.)
+    """
+    saved = {name: matplotlib.rcParams[name] for name in STYLE}
+    matplotlib.rcParams.update(STYLE)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(saved)
 
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.0, height: float = 3.0, **kwargs):
