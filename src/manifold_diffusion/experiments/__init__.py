@@ -1,6 +1,7 @@
 """One module per book experiment: ``Config.at_scale(scale)``, ``run_*(key, config)``, ``plot_*``."""
 
 from . import diffusion_basics
+from . import score_smoothing
 from ._common import Meta, describe_key, make_meta
 
-__all__ = ["Meta", "make_meta", "describe_key", "diffusion_basics"]
+__all__ = ["Meta", "make_meta", "describe_key", "diffusion_basics", "score_smoothing"]

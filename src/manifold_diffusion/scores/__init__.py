@@ -3,11 +3,13 @@
 - :class:`GaussianMixture`, :class:`MixtureScore`, :func:`gaussian` -- exact scores of Gaussian
   data, the ground truth of tests and chapters;
 - :class:`EmpiricalScore` -- the score of the noised empirical measure, the exact minimiser of
-  denoising score matching on a finite training set.
+  denoising score matching on a finite training set;
+- :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing.
 """
 
 from .empirical import EmpiricalScore, streaming_softmax_stats
 from .exact import GaussianMixture, MixtureScore, gaussian
+from .smoothed import SmoothedScore
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
-           "streaming_softmax_stats"]
+           "streaming_softmax_stats", "SmoothedScore"]
