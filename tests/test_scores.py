@@ -83,7 +83,9 @@ def test_empirical_score_chunked_sharded_and_plain_agree(key):
     one = jax.devices()[:1]
     plain = md.EmpiricalScore(data, process, chunk_size=100_000, devices=one)   # one block
     chunked = md.EmpiricalScore(data, process, chunk_size=96, devices=one)      # padded blocks
-    assert chunked.data.shape[0] == 1056 and plain.data.shape[0] == 1000
+    # balanced blocks: 11 blocks of 91 rows (<= 96), one padding row
+    assert chunked.chunk_size == 91 and chunked.data.shape[0] == 1001
+    assert plain.chunk_size == 1000 and plain.data.shape[0] == 1000
     for t in (0.01, 1.0, 9.0):
         _assert_same_score(chunked(x, t), plain(x, t), x, data, process, t)
         np.testing.assert_allclose(chunked.log_prob(x, t), plain.log_prob(x, t), rtol=1e-5)

@@ -155,8 +155,9 @@ class EmpiricalScore(eqx.Module):
         Args:
           data: ``(n, d)`` training points, finite, ``n >= 1``.
           process: the forward process whose marginals noise the data.
-          chunk_size: training points per block of the streaming log-sum-exp; 2048--8192 keeps
-            the matrix products large on a CPU. Capped at the per-device share of ``n``.
+          chunk_size: largest number of training points per block of the streaming log-sum-exp;
+            2048--8192 keeps the matrix products large on a CPU. The blocks actually used are
+            balanced (equal sizes, at most ``chunk_size``) to keep padding below one row a block.
           devices: devices to shard the training set over; default all of
             ``jax.devices()``. Pass ``jax.devices()[:1]`` for a single device.
         """
@@ -173,8 +174,13 @@ class EmpiricalScore(eqx.Module):
         if not devices:
             raise ValueError("devices: expected at least one device")
         n_dev = len(devices)
-        chunk = min(chunk_size, -(-n // n_dev))
-        n_pad = n_dev * chunk * (-(-n // (n_dev * chunk)))
+        # each device scans n_blocks blocks of `chunk` rows; the blocks are balanced so that
+        # padding is less than one row per block (n = 10^4 with C = 4096: 3 blocks of 3334 rows,
+        # not 3 blocks of 4096 with 23 % wasted work)
+        per_device = -(-n // n_dev)
+        n_blocks = -(-per_device // chunk_size)
+        chunk = -(-per_device // n_blocks)
+        n_pad = n_dev * n_blocks * chunk
         valid = np.zeros((n_pad,), bool)
         valid[:n] = True
         padded = jnp.zeros((n_pad, d), data.dtype).at[:n].set(data)
