@@ -5,6 +5,7 @@ Every figure in the book says how it was made (sizes, seed, scale, device, run t
 """
 
 import contextlib
+import textwrap
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -51,6 +52,8 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.0, height: float 
 
 def finish(fig, meta, note: str = ""):
     """Add the caption line (``meta.caption()``, plus ``note``) under the figure; return it."""
-    text = meta.caption() + (f"\n{note}" if note else "")
-    fig.supxlabel(text, fontsize=7, color="0.35")
+    # wrap to the figure's width: about 17 characters of 7-point text per inch
+    width = max(40, int(fig.get_figwidth() * 17))
+    lines = [textwrap.fill(part, width) for part in (meta.caption(), note) if part]
+    fig.supxlabel("\n".join(lines), fontsize=7, color="0.35")
     return fig
