@@ -229,3 +229,82 @@ def test_circle_sweep_experiment_tiny(key):
     assert float(res.memorized[0]) == 1.0 and float(res.radial_error[0]) < 1e-3
     assert smoothing.circle_table(res).count("<tr>") == 3
     assert smoothing.fourier_amplitude(res.samples[0]) < 0.05
+
+
+def test_lattice_stats_and_anisotropic_tiny(key):
+    """Lattice statistics on hand-made points; the x-elongated kernel keeps every sample on a
+    row (its draws have a small y part, the score across rows is barely smoothed)."""
+    from manifold_diffusion.experiments import score_smoothing as smoothing
+
+    pts = np.array([[-0.5, 0.0], [0.25, 0.5], [0.0, 0.25], [0.25, 0.25]])
+    on_rows, on_cols, row_gap, col_gap, cell = smoothing.lattice_stats(pts, 5, 0.5)
+    assert (on_rows, on_cols, row_gap, col_gap, cell) == (0.5, 0.5, 0.25, 0.25, 0.25)
+    cfg = smoothing.Config(n_samples=16, n_draws=8, n_seeds=1, n_steps=30, lattice_n=3,
+                           scale="quick")
+    res = smoothing.run_anisotropic(key, cfg)
+    assert res.samples.shape == (3, 16, 2) and res.per_seed.shape == (1, 3, 5)
+    assert float(res.on_rows[1]) == 1.0 and float(res.on_columns[2]) == 1.0
+
+
+def test_segment_experiment_tiny(key):
+    """No smoothing returns training points; the normal spread is float rounding."""
+    from manifold_diffusion.experiments import score_smoothing as smoothing
+
+    cfg = smoothing.Config(n_samples=16, segment_draws=8, segment_bandwidths=(0.0, 0.2),
+                           n_seeds=1, n_steps=30, scale="quick")
+    res = smoothing.run_segment(key, cfg)
+    assert res.along.shape == (2, 16)
+    assert float(res.memorized[0]) == 1.0 and float(res.gap_fraction[0]) == 0.0
+    assert float(res.normal_spread.max()) < 1e-4
+
+
+def test_cfdm_velocity_matches_score_formula(key):
+    r"""The rewritten velocity (x_hat - z)/(1 - t) equals (z + (1 - t) s)/t with s = grad log of
+    the mixture of N(t x_i, (1-t)^2 I); the antithetic smoothed velocity is the velocity formula
+    with the averaged score."""
+    from manifold_diffusion.experiments import score_smoothing as smoothing
+
+    k_data, k_z, k_u = (jax.random.fold_in(key, i) for i in range(3))
+    data = jax.random.normal(k_data, (7, 2))
+    z = jax.random.normal(k_z, (5, 2))
+    t = 0.3
+
+    def score(y):
+        def log_p(point):
+            sq = jnp.sum((point[None, :] - t * data) ** 2, axis=-1)
+            return jax.scipy.special.logsumexp(-sq / (2 * (1 - t) ** 2))
+        return jax.vmap(jax.grad(log_p))(y)
+
+    v = smoothing.cfdm_velocity(z, t, data)
+    np.testing.assert_allclose(v, (z + (1 - t) * score(z)) / t, rtol=1e-4, atol=1e-4)
+    u = jax.random.normal(k_u, (1, 5, 2))
+    draws = jnp.concatenate([u, -u])
+    v_s = smoothing.cfdm_velocity(z, t, data, 0.4, draws)
+    s_bar = 0.5 * (score(z + 0.4 * draws[0]) + score(z + 0.4 * draws[1]))
+    np.testing.assert_allclose(v_s, (z + (1 - t) * s_bar) / t, rtol=1e-4, atol=1e-4)
+
+
+def test_cfdm_sample_memorizes_unsmoothed_and_novel_smoothed(key):
+    from manifold_diffusion.experiments import score_smoothing as smoothing
+
+    data = jnp.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    x0 = smoothing.cfdm_sample(key, data, 32, n_steps=50)
+    near = jnp.min(jnp.linalg.norm(x0[:, None, :] - data[None, :, :], axis=-1), axis=1)
+    assert float(near.max()) < 1e-3
+    x1 = smoothing.cfdm_sample(key, data, 64, bandwidth=1.0, n_steps=50)
+    near = jnp.min(jnp.linalg.norm(x1[:, None, :] - data[None, :, :], axis=-1), axis=1)
+    assert float(jnp.mean(near > 1e-3)) > 0.2
+    with pytest.raises(ValueError, match="n_draws"):
+        smoothing.cfdm_sample(key, data, 4, bandwidth=0.4, n_draws=3)
+
+
+def test_bandwidth_widget_constructs_and_updates(key):
+    from manifold_diffusion.experiments import score_smoothing as smoothing
+
+    ipywidgets = pytest.importorskip("ipywidgets")
+    cfg = smoothing.Config(widget_samples=16, widget_draws=4, n_steps=20, scale="quick")
+    widget, update = smoothing.bandwidth_widget(key, cfg, bandwidths=(0.0, 0.3))
+    assert isinstance(widget, ipywidgets.VBox)
+    frame = update(0.0)
+    assert frame.samples.shape == (16, 2) and frame.memorized == 1.0
+    widget.children[0].value = 0.3        # the slider's callback runs update

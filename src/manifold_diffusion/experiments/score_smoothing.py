@@ -16,7 +16,15 @@ time, estimated with antithetic Monte Carlo draws (:class:`~manifold_diffusion.s
 - :func:`run_wavy` -- the wavy circle :math:`r = 1 + 0.13\sin 8\theta`: the 8th Fourier amplitude
   of the samples' radius against the bandwidth;
 - :func:`run_nll` -- held-out negative log-likelihood of fresh circle points under the
-  log-smoothed measure :math:`\propto\exp(K*\log\hat p_\epsilon)` (normalised by quadrature).
+  log-smoothed measure :math:`\propto\exp(K*\log\hat p_\epsilon)` (normalised by quadrature);
+- :func:`run_anisotropic` -- a square lattice with isotropic and elongated Gaussian kernels: the
+  kernel chooses rows, columns or cell centres;
+- :func:`run_segment` -- Chen's evenly spaced points on a segment: gap filling, barycentres,
+  normal spread;
+- :func:`run_cfdm` -- sigma-CFDM (:func:`cfdm_sample`), the closed-form smoothed flow of
+  Scarvelis et al., on two moons: outputs at training points against midpoints;
+- :func:`bandwidth_widget` -- an ipywidgets slider over the bandwidth on the circle
+  (:func:`circle_frame`, :func:`plot_circle_frame`).
 
 ``REFERENCE`` holds the values of the CPU checks in the project's reference notes (NumPy, another
 seed), drawn beside the measurements.
@@ -46,6 +54,10 @@ __all__ = [
     "FlatResult", "run_flat", "plot_flat",
     "WavyResult", "run_wavy", "plot_wavy", "fourier_amplitude",
     "NLLResult", "run_nll", "plot_nll",
+    "lattice_data", "lattice_stats", "AnisotropicResult", "run_anisotropic", "plot_anisotropic",
+    "segment_data", "SegmentResult", "run_segment", "plot_segment",
+    "cfdm_denoiser", "cfdm_velocity", "cfdm_sample", "CFDMResult", "run_cfdm", "plot_cfdm",
+    "CircleFrame", "circle_frame", "plot_circle_frame", "bandwidth_widget",
 ]
 
 #: CPU checks of farghly-2025.md section 6 (NumPy, 500 plain draws on the circle, 200
@@ -82,6 +94,14 @@ class Config:
       wavy_n, wavy_samples, wavy_draws, wavy_bandwidths: the wavy-circle experiment.
       nll_eps, nll_bandwidths, nll_draws, nll_points, nll_grid: held-out likelihood at time
         ``nll_eps`` on a ``nll_grid`` x ``nll_grid`` quadrature grid over :math:`[-1.4, 1.4]^2`.
+      lattice_n, lattice_spacing, aniso_bandwidth, aniso_ratio: the anisotropic-kernel
+        experiment: a ``lattice_n`` x ``lattice_n`` lattice, kernels of major bandwidth
+        ``aniso_bandwidth`` and minor/major axis ratio ``aniso_ratio`` (``n_samples``,
+        ``n_draws``).
+      segment_n, segment_bandwidths, segment_draws: interpolation on a segment (Chen 2025).
+      moons_n, cfdm_samples, cfdm_steps, cfdm_draws, cfdm_bandwidths: sigma-CFDM on two moons.
+      widget_samples, widget_draws: one frame of the bandwidth widget (fast: about 0.1 s after
+        compilation on a CPU).
       n_seeds: independent kernel-draw sets (and prior/sampler keys) behind the circle sweep
         and the domain comparison: with draws fixed per score and :math:`t_{\min}=10^{-6}`,
         where the samples go near the transition bandwidth depends on the draw set.
@@ -119,6 +139,20 @@ class Config:
     nll_draws: int = 100
     nll_points: int = 1000
     nll_grid: int = 281
+    lattice_n: int = 5
+    lattice_spacing: float = 0.5
+    aniso_bandwidth: float = 0.25
+    aniso_ratio: float = 0.2
+    segment_n: int = 8
+    segment_bandwidths: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+    segment_draws: int = 200
+    moons_n: int = 50
+    cfdm_samples: int = 500
+    cfdm_steps: int = 100
+    cfdm_draws: int = 2
+    cfdm_bandwidths: tuple[float, ...] = (0.0, 0.1, 0.2, 0.4, 0.8)
+    widget_samples: int = 300
+    widget_draws: int = 32
     scale: str = "default"
 
     @classmethod
@@ -132,14 +166,15 @@ class Config:
                        kde_bandwidths=(0.02, 0.05, 0.1, 0.2, 0.3),
                        n_seeds=1, flat_draws=64, n_permutations=100, wavy_samples=150, wavy_draws=64,
                        nll_bandwidths=(0.0, 0.1, 0.2, 0.3), nll_draws=32, nll_points=300,
-                       nll_grid=141)
+                       nll_grid=141, segment_draws=64,
+                       segment_bandwidths=(0.0, 0.1, 0.2, 0.3, 0.4))
         if scale == "default":
             return cls()
         if scale == "large":
             return cls(scale="large", n_samples=20_000, n_draws=4096, dims=(2, 10, 50, 500),
                        compare_draws=1024, n_seeds=8,
                        flat_draws=2048, wavy_samples=20_000, wavy_draws=2048, nll_draws=1000,
-                       nll_points=4000, nll_grid=561)
+                       nll_points=4000, nll_grid=561, segment_draws=2048, cfdm_samples=5000)
         raise ValueError(f"scale: expected 'quick', 'default' or 'large', got {scale!r}")
 
     def grid(self):
@@ -683,3 +718,485 @@ def plot_nll(res: NLLResult):
         ax.set_ylabel(f"NLL (nats) at $\\epsilon$ = {res.eps:g}")
         ax.legend(fontsize=7)
         return plotting.finish(fig, res.meta)
+
+
+# --- anisotropic kernels: the kernel chooses the manifold ---------------------------------------
+
+def lattice_data(n: int, spacing: float):
+    """An ``n`` x ``n`` square lattice with the given spacing, centred at 0; ``(n*n, 2)``."""
+    axis = spacing * (jnp.arange(n) - (n - 1) / 2)
+    xx, yy = jnp.meshgrid(axis, axis)
+    return jnp.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def _lattice_offsets(samples, n: int, spacing: float):
+    """Fractional position of each coordinate between lattice lines, in ``[0, 1)``; ``(b, 2)``."""
+    low = -spacing * (n - 1) / 2
+    return np.mod((np.asarray(samples, np.float64) - low) / spacing, 1.0)
+
+
+class AnisotropicResult(NamedTuple):
+    r"""One lattice, three Gaussian kernels: isotropic, elongated along :math:`x`, along :math:`y`.
+
+    Attributes: kernels: names, ``(3,)``. covariances: ``(3, 2, 2)`` kernel covariances (times
+    the bandwidth squared). bandwidth: the major-axis bandwidth. data: ``(n*n, 2)``. samples:
+    ``(3, b, 2)`` of the first seed. on_rows, on_columns, row_gap, column_gap, cell_centre:
+    ``(3,)`` means over seeds of the fractions of samples within a tenth of the spacing of a
+    horizontal lattice line (a *row*), of a vertical one (a *column*), on a row and in the
+    central half between two columns (new points along a row), the same for columns, and in the
+    central quarter of a cell (off every line). per_seed: ``(s, 3, 5)``. spacing, meta.
+    """
+
+    kernels: tuple
+    covariances: np.ndarray
+    bandwidth: float
+    data: np.ndarray
+    samples: np.ndarray
+    on_rows: np.ndarray
+    on_columns: np.ndarray
+    row_gap: np.ndarray
+    column_gap: np.ndarray
+    cell_centre: np.ndarray
+    per_seed: np.ndarray
+    spacing: float
+    meta: Meta
+
+
+def lattice_stats(samples, n: int, spacing: float):
+    """(on rows, on columns, row gap, column gap, cell centre) fractions: see
+    :class:`AnisotropicResult`."""
+    frac = _lattice_offsets(samples, n, spacing)
+    dist = np.minimum(frac, 1 - frac)                     # in units of the spacing
+    central = (frac >= 0.25) & (frac < 0.75)
+    row, col = dist[:, 1] < 0.1, dist[:, 0] < 0.1
+    return (float(row.mean()), float(col.mean()), float((row & central[:, 0]).mean()),
+            float((col & central[:, 1]).mean()), float((central[:, 0] & central[:, 1]).mean()))
+
+
+def run_anisotropic(key, cfg: Config) -> AnisotropicResult:
+    r"""Sample with the smoothed empirical score of a ``cfg.lattice_n`` x ``cfg.lattice_n``
+    lattice (spacing ``cfg.lattice_spacing``) with three kernels of major bandwidth
+    ``cfg.aniso_bandwidth``: isotropic, and elongated along :math:`x` or :math:`y` (covariance
+    ``diag(1, r^2)`` or ``diag(r^2, 1)`` with ``r = cfg.aniso_ratio``). Prior, sampler and
+    standard-normal draws are shared by the three kernels within a seed."""
+    start = time.perf_counter()
+    process = VE(T=cfg.T)
+    data = lattice_data(cfg.lattice_n, cfg.lattice_spacing)
+    emp = EmpiricalScore(data, process)
+    r2 = cfg.aniso_ratio ** 2
+    kernels = ("isotropic", "elongated along x", "elongated along y")
+    covs = np.stack([np.eye(2), np.diag([1.0, r2]), np.diag([r2, 1.0])])
+    samples, stats = [], np.zeros((cfg.n_seeds, 3, 5))
+    for s in range(cfg.n_seeds):
+        k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, s), 3)
+        x_T = process.prior_sample(k_prior, (cfg.n_samples, 2))
+        for j, cov in enumerate(covs):
+            score = SmoothedScore(emp, cfg.aniso_bandwidth, cfg.n_draws, k_draws, covariance=cov)
+            x = np.asarray(_sample(k_sde, score, x_T, cfg))
+            if s == 0:
+                samples.append(x)
+            stats[s, j] = lattice_stats(x, cfg.lattice_n, cfg.lattice_spacing)
+    m = stats.mean(axis=0)
+    sizes = {"n": f"{cfg.lattice_n}x{cfg.lattice_n}", "spacing": cfg.lattice_spacing,
+             "h": cfg.aniso_bandwidth, "ratio": cfg.aniso_ratio, "b": cfg.n_samples,
+             "M": cfg.n_draws, "steps": cfg.n_steps, "seeds": cfg.n_seeds}
+    meta = make_meta("anisotropic kernels on a lattice", sizes, key, start, cfg.scale)
+    return AnisotropicResult(kernels, covs, cfg.aniso_bandwidth, np.asarray(data),
+                             np.stack(samples), m[:, 0], m[:, 1], m[:, 2], m[:, 3], m[:, 4],
+                             stats, cfg.lattice_spacing, meta)
+
+
+def plot_anisotropic(res: AnisotropicResult):
+    """The samples of each kernel over the lattice, with the kernel's 2-sd ellipse drawn at a
+    cell centre, and the row/column/cell fractions as bars."""
+    lim = res.spacing * (np.sqrt(len(res.data)) - 1) / 2 + 0.3 * res.spacing
+    with plotting.style():
+        fig, axes = plotting.figure(4, width=2.6, height=2.7)
+        th = np.linspace(0, 2 * np.pi, 100)
+        for j, name in enumerate(res.kernels):
+            ax = axes[0, j]
+            ax.scatter(res.samples[j, :, 0], res.samples[j, :, 1], s=3, alpha=0.5, color="C0",
+                       rasterized=True, label="samples")
+            ax.scatter(res.data[:, 0], res.data[:, 1], s=18, marker="x", color="C3", zorder=3,
+                       label="training points")
+            root = np.sqrt(np.diag(res.covariances[j]))
+            c = res.spacing / 2
+            ax.plot(c + 2 * res.bandwidth * root[0] * np.cos(th),
+                    c + 2 * res.bandwidth * root[1] * np.sin(th), color="C2", lw=1.2,
+                    label="kernel (2 sd)")
+            ax.set_aspect("equal")
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_xlabel("$x$")
+            ax.set_ylabel("$y$")
+            ax.set_title(f"{name}\nrows {res.on_rows[j]:.2f}, columns {res.on_columns[j]:.2f}")
+        axes[0, 0].legend(fontsize=6.5, loc="upper left", markerscale=2,
+                          bbox_to_anchor=(0.0, -0.22), ncol=3)
+        ax = axes[0, 3]
+        x = np.arange(3)
+        w = 0.2
+        for i, (vals, lab) in enumerate(((res.on_rows, "on a row"),
+                                         (res.on_columns, "on a column"),
+                                         (res.row_gap, "row, between columns"),
+                                         (res.column_gap, "column, between rows"))):
+            ax.bar(x + (i - 1.5) * w, vals, w, label=lab)
+        ax.set_xticks(x, ["isotropic", "along $x$", "along $y$"], fontsize=7)
+        ax.set_ylabel("fraction of samples")
+        ax.set_ylim(0, 1.6)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.legend(fontsize=6.5, ncol=2, loc="upper center")
+        return plotting.finish(fig, res.meta, "row/column: within a tenth of the spacing of a "
+                               "horizontal/vertical lattice line; between: central half of the "
+                               "gap")
+
+
+# --- interpolation on a segment (Chen 2025) -------------------------------------------------------
+
+class SegmentResult(NamedTuple):
+    r"""Smoothed sampling of ``n`` evenly spaced points on a segment of :math:`\mathbb R^2`.
+
+    Attributes: bandwidths: ``(m,)``. data: ``(n, 2)``. direction, normal: unit vectors along
+    and across the segment. spacing: distance between neighbours. along: ``(m, b)`` coordinates
+    of the first seed's samples along the segment (0 at its centre). gap_fraction: ``(m,)``
+    share of samples in the central half between two neighbours. memorized: ``(m,)`` share
+    within a tenth of the spacing of a training point. normal_spread: ``(m,)`` mean
+    :math:`|`normal coordinate:math:`|`. extent: ``(m,)`` mean over seeds of
+    :math:`(\max - \min)` of the along-coordinates over the segment's length. gap_sd: ``(m,)``
+    sd over seeds of the gap fraction. per_seed: ``(s, m, 4)``. t_min: last positive time. meta.
+    """
+
+    bandwidths: np.ndarray
+    data: np.ndarray
+    direction: np.ndarray
+    normal: np.ndarray
+    spacing: float
+    along: np.ndarray
+    gap_fraction: np.ndarray
+    memorized: np.ndarray
+    normal_spread: np.ndarray
+    extent: np.ndarray
+    gap_sd: np.ndarray
+    per_seed: np.ndarray
+    t_min: float
+    meta: Meta
+
+
+def segment_data(n: int, angle: float = 0.5):
+    """``n`` evenly spaced points on the segment from ``-e`` to ``e``, ``e`` the unit vector at
+    ``angle``; returns ``(data (n, 2), e, normal)``."""
+    e = jnp.array([np.cos(angle), np.sin(angle)])
+    normal = jnp.array([-np.sin(angle), np.cos(angle)])
+    return jnp.linspace(-1.0, 1.0, n)[:, None] * e[None, :], e, normal
+
+
+def run_segment(key, cfg: Config) -> SegmentResult:
+    """Chen's setting: ``cfg.segment_n`` evenly spaced points on a segment of length 2 (tilted,
+    so that the normal direction is no coordinate axis), smoothed-score sampling at each of
+    ``cfg.segment_bandwidths`` with ``cfg.segment_draws`` antithetic draws, ``cfg.n_seeds``
+    seeds (common random numbers across bandwidths within a seed)."""
+    start = time.perf_counter()
+    process = VE(T=cfg.T)
+    data, e, normal = segment_data(cfg.segment_n)
+    spacing = 2.0 / (cfg.segment_n - 1)
+    emp = EmpiricalScore(data, process)
+    m = len(cfg.segment_bandwidths)
+    along_first, stats = np.zeros((m, cfg.n_samples)), np.zeros((cfg.n_seeds, m, 4))
+    for s in range(cfg.n_seeds):
+        k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, s), 3)
+        x_T = process.prior_sample(k_prior, (cfg.n_samples, 2))
+        for j, h in enumerate(cfg.segment_bandwidths):
+            x = np.asarray(_sample(k_sde, SmoothedScore(emp, h, cfg.segment_draws, k_draws),
+                                   x_T, cfg), np.float64)
+            a, nc = x @ np.asarray(e), x @ np.asarray(normal)
+            if s == 0:
+                along_first[j] = a
+            frac = np.mod((a + 1.0) / spacing, 1.0)
+            gap = float(np.mean((frac >= 0.25) & (frac < 0.75)))
+            mem = float(np.mean(np.minimum(frac, 1 - frac) < 0.1))
+            stats[s, j] = gap, mem, float(np.mean(np.abs(nc))), float(np.ptp(a) / 2.0)
+    mean = stats.mean(axis=0)
+    sizes = {"n": cfg.segment_n, "b": cfg.n_samples, "M": cfg.segment_draws,
+             "steps": cfg.n_steps, "t_min": cfg.t_min, "seeds": cfg.n_seeds}
+    meta = make_meta("interpolation on a segment", sizes, key, start, cfg.scale)
+    return SegmentResult(np.asarray(cfg.segment_bandwidths), np.asarray(data), np.asarray(e),
+                         np.asarray(normal), spacing, along_first, mean[:, 0], mean[:, 1],
+                         mean[:, 2], mean[:, 3], stats[:, :, 0].std(axis=0), stats, cfg.t_min, meta)
+
+
+def plot_segment(res: SegmentResult, bandwidths=None):
+    """Histograms of the along-segment coordinate at a few bandwidths, and the gap, memorized
+    and extent fractions and the normal spread against the bandwidth."""
+    chosen = list(res.bandwidths) if bandwidths is None else list(bandwidths)
+    rows = [int(np.argmin(np.abs(res.bandwidths - h))) for h in chosen]
+    pos = np.asarray(res.data) @ res.direction
+    with plotting.style():
+        fig, axes = plotting.figure(3, width=3.3, height=2.8)
+        ax = axes[0, 0]
+        jitter = np.linspace(-0.3, 0.3, res.along.shape[1])
+        for c, i in enumerate(rows):
+            ax.scatter(res.along[i], c + jitter, s=3, alpha=0.5, color=f"C{c}", rasterized=True)
+        for p in pos:
+            ax.axvline(p, color="C3", lw=0.8, ls=":")
+        ax.set_yticks(range(len(rows)), [f"h = {res.bandwidths[i]:g}" for i in rows])
+        ax.set_xlabel("position along the segment (dotted: training points)")
+        ax.set_ylabel("bandwidth (first seed)")
+        ax = axes[0, 1]
+        ax.errorbar(res.bandwidths, res.gap_fraction, yerr=res.gap_sd, fmt="s-", capsize=2,
+                    label="between neighbours (central half)")
+        ax.plot(res.bandwidths, res.memorized, "o-", label="at a training point")
+        ax.plot(res.bandwidths, res.extent, "^-", label="extent / segment length")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.set_xlabel("bandwidth $h$")
+        ax.set_ylabel("fraction")
+        ax.set_ylim(0, 1.3)
+        ax.legend(fontsize=6.5, loc="upper center", ncol=1)
+        ax = axes[0, 2]
+        ax.plot(res.bandwidths, np.maximum(res.normal_spread, 1e-12), "o-")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-12, 1)
+        ax.axhline(np.sqrt(res.t_min), color="0.5", ls="--", lw=1, label="noise sd at $t_{\\min}$")
+        ax.set_xlabel("bandwidth $h$")
+        ax.set_ylabel("mean normal distance")
+        ax.legend(fontsize=6.5)
+        return plotting.finish(fig, res.meta, f"{len(pos)} training points, spacing "
+                               f"{res.spacing:.3f}; means over seeds, bars: sd")
+
+
+# --- closed-form smoothed diffusion (Scarvelis et al.) ------------------------------------------
+
+def cfdm_denoiser(z, t, data):
+    r"""Closed-form posterior mean :math:`\mathbb E[x\mid z_t = z]` for
+    :math:`z_t = t\,x + (1-t)\,\varepsilon`, :math:`x` uniform on ``data`` ``(n, d)``,
+    :math:`\varepsilon\sim N(0, I)`: softmax weights :math:`\propto
+    \exp(-\|z - t x_i\|^2 / 2(1-t)^2)`; ``z`` ``(b, d)``, ``0 <= t < 1``."""
+    diff = z[:, None, :] - t * data[None, :, :]
+    logits = -jnp.sum(diff ** 2, axis=-1) / (2 * (1 - t) ** 2)
+    return jax.nn.softmax(logits, axis=-1) @ data
+
+
+def cfdm_velocity(z, t, data, bandwidth: float = 0.0, draws=None):
+    r"""Velocity of :math:`\sigma`-CFDM :cite:`scarvelis2025closedform` at ``(z, t)``.
+
+    The flow-matching velocity :math:`v = \frac1t\big(z + (1-t)\,s(z, t)\big)` with the
+    closed-form score :math:`s` of the path :math:`z_t = t\,x + (1-t)\,\varepsilon`, rewritten
+    as :math:`v = (\hat x(z,t) - z)/(1-t)` (finite at :math:`t = 0`). With ``bandwidth`` and unit
+    ``draws`` ``(M, b, d)`` whose mean over :math:`M` is 0 (antithetic pairs), the score is
+    smoothed, :math:`\bar s = \frac1M\sum_j s(z + h u_j, t)`, which makes
+    :math:`v = \big(\frac1M\sum_j\hat x(z + h u_j, t) - z\big)/(1-t)`: the posterior means at the
+    perturbed points are averaged.
+    """
+    if draws is None or bandwidth == 0:
+        return (cfdm_denoiser(z, t, data) - z) / (1 - t)
+    means = jax.vmap(lambda u: cfdm_denoiser(z + bandwidth * u, t, data))(draws)
+    return (jnp.mean(means, axis=0) - z) / (1 - t)
+
+
+@jax.jit
+def _cfdm_flow(key, z0, data, bandwidth, n_draws_half):
+    n_steps = key.shape[0]
+    times = jnp.arange(n_steps) / n_steps
+
+    def step(z, inputs):
+        t, k = inputs
+        u = jax.random.normal(k, (n_draws_half.shape[0],) + z.shape)
+        draws = jnp.concatenate([u, -u], axis=0)
+        return z + cfdm_velocity(z, t, data, 1.0, bandwidth * draws) / n_steps, None
+
+    z, _ = jax.lax.scan(step, z0, (times, key))
+    return z
+
+
+def cfdm_sample(key, data, n_samples: int, *, bandwidth: float = 0.0, n_draws: int = 2,
+                n_steps: int = 100):
+    r""":math:`\sigma`-CFDM samples: Euler steps of :func:`cfdm_velocity` at
+    :math:`t_k = k/S` from :math:`z_0\sim N(0, I)` to :math:`t = 1` (the last step lands on the
+    smoothed posterior mean), with ``n_draws`` fresh antithetic draws (``n_draws`` even) per step
+    and per sample; ``bandwidth`` 0 is the unsmoothed closed-form model. Returns ``(b, d)``."""
+    if n_draws < 2 or n_draws % 2:
+        raise ValueError(f"n_draws: expected an even number >= 2, got {n_draws!r}")
+    if not bandwidth >= 0:
+        raise ValueError(f"bandwidth: expected a number >= 0, got {bandwidth!r}")
+    data = jnp.asarray(data)
+    k_prior, k_steps = jax.random.split(key)
+    z0 = jax.random.normal(k_prior, (n_samples, data.shape[1]), data.dtype)
+    return _cfdm_flow(jax.random.split(k_steps, n_steps), z0, data,
+                      jnp.asarray(bandwidth, data.dtype), jnp.zeros(n_draws // 2))
+
+
+class CFDMResult(NamedTuple):
+    """σ-CFDM on two moons, one row per bandwidth.
+
+    Attributes: bandwidths: ``(m,)``. data: ``(n, 2)``. samples: ``(m, b, 2)``. at_train:
+    ``(m,)`` share of outputs within ``tol`` of a training point. at_midpoint: ``(m,)`` share
+    within ``tol`` of the midpoint of two *distinct* training points. distinct: ``(m,)`` number of
+    distinct outputs (rounded to ``tol``). nearest: ``(m,)`` mean distance to the nearest
+    training point. tol, meta.
+    """
+
+    bandwidths: np.ndarray
+    data: np.ndarray
+    samples: np.ndarray
+    at_train: np.ndarray
+    at_midpoint: np.ndarray
+    distinct: np.ndarray
+    nearest: np.ndarray
+    tol: float
+    meta: Meta
+
+
+def run_cfdm(key, cfg: Config, tol: float = 1e-3) -> CFDMResult:
+    """σ-CFDM (``cfg.cfdm_steps`` Euler steps, ``cfg.cfdm_draws`` draws) on ``cfg.moons_n``
+    noise-free two-moons points (scikit-learn, ``random_state=0``), ``cfg.cfdm_samples``
+    outputs at each of ``cfg.cfdm_bandwidths`` (same prior and step keys for all)."""
+    from sklearn.datasets import make_moons
+
+    start = time.perf_counter()
+    data = jnp.asarray(make_moons(cfg.moons_n, noise=0.0, random_state=0)[0],
+                       jnp.result_type(float))
+    d = np.asarray(data, np.float64)
+    pairs = np.triu_indices(len(d), k=1)
+    mids = 0.5 * (d[pairs[0]] + d[pairs[1]])
+    samples, stats = [], []
+    for h in cfg.cfdm_bandwidths:
+        x = np.asarray(cfdm_sample(key, data, cfg.cfdm_samples, bandwidth=h,
+                                   n_draws=cfg.cfdm_draws, n_steps=cfg.cfdm_steps), np.float64)
+        samples.append(x)
+        near = np.min(np.linalg.norm(x[:, None, :] - d[None, :, :], axis=-1), axis=1)
+        near_mid = np.min(np.linalg.norm(x[:, None, :] - mids[None, :, :], axis=-1), axis=1)
+        stats.append((np.mean(near < tol), np.mean((near_mid < tol) & (near >= tol)),
+                      len(np.unique(np.round(x / tol), axis=0)), np.mean(near)))
+    st = np.asarray(stats, np.float64)
+    sizes = {"n": cfg.moons_n, "b": cfg.cfdm_samples, "S": cfg.cfdm_steps, "M": cfg.cfdm_draws}
+    meta = make_meta("sigma-CFDM, two moons", sizes, key, start, cfg.scale)
+    return CFDMResult(np.asarray(cfg.cfdm_bandwidths), d, np.stack(samples), st[:, 0], st[:, 1],
+                      st[:, 2], st[:, 3], tol, meta)
+
+
+def plot_cfdm(res: CFDMResult, bandwidths=None):
+    """Outputs of σ-CFDM at a few bandwidths over the training set, and the shares at training
+    points and at midpoints against the bandwidth."""
+    chosen = list(res.bandwidths) if bandwidths is None else list(bandwidths)
+    rows = [int(np.argmin(np.abs(res.bandwidths - h))) for h in chosen]
+    with plotting.style():
+        fig, axes = plotting.figure(len(rows) + 1, width=2.8, height=2.6)
+        for ax, i in zip(axes[0], rows):
+            ax.scatter(res.samples[i, :, 0], res.samples[i, :, 1], s=4, alpha=0.5, color="C0",
+                       rasterized=True, label="outputs")
+            ax.scatter(res.data[:, 0], res.data[:, 1], s=14, marker="x", color="C3", zorder=3,
+                       label="training points")
+            ax.set_title(f"bandwidth {res.bandwidths[i]:g}\nat training points "
+                         f"{res.at_train[i]:.2f}")
+            ax.set_aspect("equal")
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
+        axes[0, 0].legend(fontsize=6.5, loc="lower left", markerscale=2)
+        ax = axes[0, len(rows)]
+        ax.plot(res.bandwidths, res.at_train, "o-", label="at a training point")
+        ax.plot(res.bandwidths, res.at_midpoint, "s-", label="at a midpoint of two")
+        ax.set_xlabel("bandwidth $h$ (the paper's $\\sigma$)")
+        ax.set_ylabel(f"fraction (within {res.tol:g})")
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize=6.5)
+        return plotting.finish(fig, res.meta, "σ-CFDM: z_t = t x + (1-t) ε, fresh antithetic "
+                               "draws per step")
+
+
+# --- a bandwidth widget on the circle ------------------------------------------------------------
+
+class CircleFrame(NamedTuple):
+    """One frame of :func:`bandwidth_widget`: samples of the 12-point circle at one bandwidth.
+
+    Attributes: bandwidth. data: ``(n, 2)``. samples: ``(b, 2)``. radius: ``(b,)``.
+    gap_fraction, memorized, radial_error: scalars (as in :class:`CircleSweep`). meta.
+    """
+
+    bandwidth: float
+    data: np.ndarray
+    samples: np.ndarray
+    radius: np.ndarray
+    gap_fraction: float
+    memorized: float
+    radial_error: float
+    meta: Meta
+
+
+def circle_frame(key, cfg: Config, bandwidth: float) -> CircleFrame:
+    """Sample ``cfg.widget_samples`` points with ``cfg.widget_draws`` kernel draws at one
+    bandwidth (the prior, sampler and kernel keys depend on ``key`` only, so frames at different
+    bandwidths share their random numbers)."""
+    start = time.perf_counter()
+    process = VE(T=cfg.T)
+    data = circle_data(cfg.n_train)
+    k_prior, k_draws, k_sde = jax.random.split(key, 3)
+    x_T = process.prior_sample(k_prior, (cfg.widget_samples, 2))
+    score = SmoothedScore(EmpiricalScore(data, process), bandwidth, cfg.widget_draws, k_draws)
+    x = np.asarray(_sample(k_sde, score, x_T, cfg))
+    rerr, _, _, gap, mem = _circle_stats(x, data, cfg.n_train)
+    sizes = {"n": cfg.n_train, "b": cfg.widget_samples, "M": cfg.widget_draws,
+             "steps": cfg.n_steps}
+    meta = make_meta("circle, one bandwidth", sizes, key, start, cfg.scale)
+    return CircleFrame(float(bandwidth), np.asarray(data), x, np.linalg.norm(x, axis=1), gap,
+                       mem, rerr, meta)
+
+
+def plot_circle_frame(frame: CircleFrame):
+    """Samples over the circle, and the histogram of their radius."""
+    with plotting.style():
+        fig, axes = plotting.figure(2, width=3.0, height=2.9)
+        ax = axes[0, 0]
+        _circle_axes(ax, frame.data)
+        ax.scatter(frame.samples[:, 0], frame.samples[:, 1], s=4, alpha=0.5, color="C0",
+                   rasterized=True, label="samples")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.set_title(f"bandwidth {frame.bandwidth:.2f}: gap {frame.gap_fraction:.2f}, "
+                     f"memorized {frame.memorized:.2f}", fontsize=8)
+        ax.legend(fontsize=6.5, loc="center", markerscale=2)
+        ax = axes[0, 1]
+        ax.hist(frame.radius, bins=np.linspace(0, 1.4, 57), color="C0")
+        ax.axvline(1.0, color="0.5", ls=":", lw=1)
+        ax.set_xlabel("radius $r$ of the samples")
+        ax.set_ylabel("samples")
+        ax.set_title(f"mean $|r-1|$ = {frame.radial_error:.3f}", fontsize=8)
+        return plotting.finish(fig, frame.meta, "gap = share in the central half of the arcs "
+                               "between training points (0.5 if uniform)")
+
+
+def bandwidth_widget(key, cfg: Config, bandwidths=None, *, value: float = 0.25,
+                     draw_now: bool = False):
+    """An ``ipywidgets`` slider over ``bandwidths`` (default 0 to 0.5 by 0.025, starting at
+    ``value``) that redraws :func:`plot_circle_frame` for the chosen bandwidth (a few hundred
+    samples, few draws: about a second per frame on a CPU). Returns ``(widget, update)``:
+    ``update(bandwidth)`` computes and draws one frame into the widget's output; the slider calls
+    it. Nothing is computed at construction unless ``draw_now``."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    values = np.round(np.arange(0.0, 0.5001, 0.025), 3) if bandwidths is None else bandwidths
+    options = [float(v) for v in values]
+    start = min(options, key=lambda v: abs(v - value))
+    slider = ipywidgets.SelectionSlider(options=options, value=start, description="bandwidth",
+                                        continuous_update=False)
+    out = ipywidgets.Output()
+
+    def update(bandwidth):
+        frame = circle_frame(key, cfg, float(bandwidth))
+        fig = plot_circle_frame(frame)
+        with out:
+            out.clear_output(wait=True)
+            _display(fig)
+        plt.close(fig)
+        return frame
+
+    slider.observe(lambda change: update(change["new"]), names="value")
+    if draw_now:
+        update(start)
+    return ipywidgets.VBox([slider, out]), update
+
+
+def _display(fig):
+    try:
+        from IPython.display import display
+    except ImportError:                                     # pragma: no cover
+        return
+    display(fig)
