@@ -22,7 +22,9 @@ from . import manifolds, metrics  # noqa: E402
 from . import kde  # noqa: E402
 from .processes import VE, VP, geometric_grid, uniform_grid  # noqa: E402
 from .samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
+from .samplers import langevin, tempered_langevin  # noqa: E402
 from .scores import EmpiricalScore, GaussianMixture, MixtureScore, gaussian  # noqa: E402
+from .scores import PopulationScore, score_departure  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -41,8 +43,12 @@ __all__ = [
     "euler_maruyama",
     "heun_probability_flow",
     "tweedie_denoiser",
+    "langevin",
+    "tempered_langevin",
     "EmpiricalScore",
     "GaussianMixture",
     "MixtureScore",
     "gaussian",
+    "PopulationScore",
+    "score_departure",
 ]

@@ -4,12 +4,16 @@
   data, the ground truth of tests and chapters;
 - :class:`EmpiricalScore` -- the score of the noised empirical measure, the exact minimiser of
   denoising score matching on a finite training set;
-- :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing.
+- :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
+- :class:`PopulationScore` -- the score of a density on a manifold, noised, by quadrature;
+  :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``.
 """
 
 from .empirical import EmpiricalScore, streaming_softmax_stats
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
+from .population import PopulationScore, ScoreDeparture, score_departure
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
-           "streaming_softmax_stats", "SmoothedScore"]
+           "streaming_softmax_stats", "SmoothedScore", "PopulationScore",
+           "ScoreDeparture", "score_departure"]
