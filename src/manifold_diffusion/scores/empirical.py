@@ -202,6 +202,15 @@ class EmpiricalScore(eqx.Module):
         return self.data.shape[1]
 
     @property
+    def points(self) -> Float[Array, "n_pad d"]:
+        """The padded ``(n_pad, d)`` point set the kernels sum over (``data``)."""
+        return self.data
+
+    def _top_log_weight(self, index):
+        """Log-weight of the point ``index``: every training point weighs ``1/n``."""
+        return -math.log(self.n)
+
+    @property
     def training_points(self) -> Float[Array, "n d"]:
         """The ``(n, d)`` training points without padding."""
         return self.data[: self.n]
@@ -261,33 +270,39 @@ class EmpiricalScore(eqx.Module):
         return out[0] if single else out
 
 
+# The three kernels below serve any weighted set of points that offers ``process``, ``points``
+# (``(m, d)``, padded), ``_stats(x, alpha, sigma2)`` and ``_top_log_weight(i)``: the empirical
+# score (weights 1/n) and the population score of a manifold (quadrature weights).
+
 @eqx.filter_jit
-def _score(score: EmpiricalScore, x, t):
+def _score(score, x, t):
     alpha, sigma = score.process.marginal(t)
     sigma2 = sigma * sigma
     _, run_sum, run_acc, _ = score._stats(x, alpha, sigma2)
-    mean = run_acc / run_sum[:, None]                     # softmax-weighted mean of the x_i
+    mean = run_acc / run_sum[:, None]                     # softmax-weighted mean of the points
     return (alpha * mean - x) / sigma2
 
 
 @eqx.filter_jit
-def _denoise(score: EmpiricalScore, x, t):
+def _denoise(score, x, t):
     alpha, sigma = score.process.marginal(t)
     _, run_sum, run_acc, _ = score._stats(x, alpha, sigma * sigma)
     return run_acc / run_sum[:, None]
 
 
 @eqx.filter_jit
-def _log_prob(score: EmpiricalScore, x, t):
+def _log_prob(score, x, t):
     alpha, sigma = score.process.marginal(t)
     sigma2 = sigma * sigma
-    _, run_sum, _, nearest = score._stats(x, alpha, sigma2)
-    nearest_pt = jax.lax.stop_gradient(alpha * score.data[nearest])
-    resid = x - nearest_pt
-    # value: -|x - alpha x_i*|^2 / 2 sigma^2 in difference form. gradient: must be -x / sigma^2,
-    # since run_sum is taken relative to the largest logit, held constant; the zero-valued
-    # (inner - stop_gradient(inner)) term removes the extra alpha x_i* / sigma^2.
-    inner = jnp.sum(x * nearest_pt, axis=1) / sigma2
-    lse = (jnp.log(run_sum) - jnp.sum(resid * resid, axis=1) / (2.0 * sigma2)
+    _, run_sum, _, top = score._stats(x, alpha, sigma2)
+    top_pt = jax.lax.stop_gradient(alpha * score.points[top])
+    resid = x - top_pt
+    # value: log w_top - |x - alpha x_top|^2 / 2 sigma^2 in difference form, plus the log of the
+    # sum relative to the largest logit. gradient: must be -x / sigma^2 from these terms, since
+    # run_sum is taken relative to the largest logit, held constant; the zero-valued
+    # (inner - stop_gradient(inner)) term removes the extra alpha x_top / sigma^2.
+    inner = jnp.sum(x * top_pt, axis=1) / sigma2
+    lse = (score._top_log_weight(top) + jnp.log(run_sum)
+           - jnp.sum(resid * resid, axis=1) / (2.0 * sigma2)
            - (inner - jax.lax.stop_gradient(inner)))
-    return lse - math.log(score.n) - 0.5 * score.d * jnp.log(2.0 * math.pi * sigma2)
+    return lse - 0.5 * score.d * jnp.log(2.0 * math.pi * sigma2)

@@ -62,7 +62,7 @@ from .._checks import (as_float_array, check_finite, check_positive, check_posit
                        check_shape, is_concrete)
 from ..manifolds import Manifold
 from ..processes import Process
-from .empirical import EmpiricalScore, streaming_softmax_stats
+from .empirical import EmpiricalScore, _denoise, _log_prob, _score, streaming_softmax_stats
 
 __all__ = ["PopulationScore", "ScoreDeparture", "score_departure"]
 
@@ -191,6 +191,15 @@ class PopulationScore(eqx.Module):
         xb = xb.astype(self.nodes.dtype)
         return xb, single, jnp.asarray(t, xb.dtype)
 
+    @property
+    def points(self) -> Float[Array, "m_pad d"]:
+        """The padded quadrature nodes the kernels sum over (``nodes``)."""
+        return self.nodes
+
+    def _top_log_weight(self, index):
+        """Normalised log-weight of the node ``index``."""
+        return self.log_weights[index]
+
     def _stats(self, x, alpha, sigma2):
         """Streaming softmax of the logits :math:`\\log w_j + (\\alpha/\\sigma^2)\\langle x, y_j\\rangle - (\\alpha^2/2\\sigma^2)\\|y_j\\|^2`."""
         c = alpha * alpha / (2.0 * sigma2)
@@ -223,36 +232,6 @@ class PopulationScore(eqx.Module):
         xb, single, t = self._prepare(x, t)
         out = _log_prob(self, xb, t)
         return out[0] if single else out
-
-
-@eqx.filter_jit
-def _score(score: PopulationScore, x, t):
-    alpha, sigma = score.process.marginal(t)
-    sigma2 = sigma * sigma
-    _, run_sum, run_acc, _ = score._stats(x, alpha, sigma2)
-    return (alpha * run_acc / run_sum[:, None] - x) / sigma2
-
-
-@eqx.filter_jit
-def _denoise(score: PopulationScore, x, t):
-    alpha, sigma = score.process.marginal(t)
-    _, run_sum, run_acc, _ = score._stats(x, alpha, sigma * sigma)
-    return run_acc / run_sum[:, None]
-
-
-@eqx.filter_jit
-def _log_prob(score: PopulationScore, x, t):
-    alpha, sigma = score.process.marginal(t)
-    sigma2 = sigma * sigma
-    _, run_sum, _, top = score._stats(x, alpha, sigma2)
-    top_pt = jax.lax.stop_gradient(alpha * score.nodes[top])
-    resid = x - top_pt
-    # value: log w_top - |x - alpha y_top|^2 / 2 sigma^2 + log(sum relative to the top logit);
-    # the zero-valued (inner - stop_gradient(inner)) term makes the gradient exactly the score
-    inner = jnp.sum(x * top_pt, axis=1) / sigma2
-    lse = (score.log_weights[top] + jnp.log(run_sum) - jnp.sum(resid * resid, axis=1) / (2.0 * sigma2)
-           - (inner - jax.lax.stop_gradient(inner)))
-    return lse - 0.5 * score.d * jnp.log(2.0 * math.pi * sigma2)
 
 
 class ScoreDeparture(NamedTuple):
