@@ -11,18 +11,26 @@ PY := $(VENV)/bin/python
 # Stamp file: the install is redone when requirements.txt or pyproject.toml is newer.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test bench venv clean
+.PHONY: book test bench notebooks student venv clean
 
 book: $(INSTALLED)  ## build the book at MD_SCALE (unset: large on a GPU, default on a CPU)
 	$(PY) tools/build_book.py
 
-test: $(INSTALLED)  ## unit tests, float64 pass of the core numerics, quick book build with -W
+test: $(INSTALLED)  ## unit tests, float64 pass, quick book build with -W, the site in a browser
 	$(PY) -m pytest
 	MD_X64=1 $(PY) -m pytest tests/test_scores.py tests/test_samplers.py tests/test_manifolds.py -q
 	$(PY) tools/build_book.py --scale quick --output _build/quick --strict
+	tools/ensure_chromium.sh
+	$(PY) -m pytest tests/test_site.py --site _build/quick/_build/html -q
 
 bench: $(INSTALLED)  ## timings of the core kernels
 	$(PY) benchmarks/run.py
+
+notebooks: $(INSTALLED)  ## regenerate the Colab notebooks chapters/*.ipynb from the .md sources
+	$(PY) tools/notebooks.py sync
+
+student: $(INSTALLED)  ## student versions (solutions stripped) of every chapter into _build/student
+	$(PY) tools/notebooks.py student --output _build/student
 
 venv: $(INSTALLED)
 

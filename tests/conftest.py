@@ -31,3 +31,8 @@ def key():
 def x64() -> bool:
     """Whether this run is the float64 pass."""
     return X64
+
+
+def pytest_addoption(parser):
+    parser.addoption("--site", default=None,
+                     help="built html to test in a browser (tests/test_site.py), e.g. _build/quick/_build/html")

@@ -66,7 +66,8 @@ def _build(book: Path, scale: str) -> tuple[str, str]:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     messages = "\n".join(re.findall(r"^build_book: .*$", result.stdout, flags=re.M))
-    return messages, (book / "_build" / "html" / "page.html").read_text()
+    page = book / "_build" / "html" / "page.html"
+    return messages, page.read_text() if page.is_file() else ""
 
 
 def _cache_records(book: Path) -> list[tuple[int, str]]:
@@ -113,3 +114,56 @@ def test_library_and_scale_changes_reach_the_page(tmp_path):
 
     key = json.loads((book / "_build" / ".build-key").read_text())
     assert key["scale"] == "default"
+
+
+EXTRAS = Path(__file__).resolve().parent.parent / "tools" / "sphinx_ext"
+
+LIST_CONFIG = CONFIG + f"""\
+  local_extensions:
+    book_extras: {EXTRAS}
+"""
+
+LIST_PAGE = PAGE.split("# Page")[0] + """\
+# A chapter
+
+```{code-cell} ipython3
+import jax
+from manifold_diffusion.experiments import diffusion_basics as basics
+
+res = basics.run_forward(jax.random.key(SEED), basics.Config.at_scale("quick"))
+```
+"""
+
+LIST_INDEX = "# Experiments\n\n```{experiment-list}\n```\n"
+
+
+@pytest.mark.book
+def test_experiment_list_is_generated_and_never_stale(tmp_path):
+    """The experiment list is read after the chapters ran, survives the cache, follows re-runs."""
+    book = tmp_path / "book"
+    (book / "src").mkdir(parents=True)
+    (book / "_config.yml").write_text(LIST_CONFIG)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: chapter\n")
+    (book / "index.md").write_text(LIST_INDEX)
+    (book / "chapter.md").write_text(LIST_PAGE.replace("SEED", "3"))
+
+    def listed() -> str:
+        html = (book / "_build" / "html" / "index.html").read_text()
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S)
+        return " | ".join(re.sub(r"<[^>]+>", " ", row) for row in rows)
+
+    _build(book, "quick")
+    table = listed()
+    assert "forward process" in table and "seed 3" in table and "quick" in table
+    assert "A chapter" in table  # the row links to the page that ran it
+
+    # The chapter comes from the cache: its records are still listed.
+    messages, _ = _build(book, "quick")
+    assert "cache reused" in messages
+    assert "seed 3" in listed()
+
+    # The chapter's code changes and it re-runs: the old record is replaced, not kept.
+    (book / "chapter.md").write_text(LIST_PAGE.replace("SEED", "4"))
+    _build(book, "quick")
+    table = listed()
+    assert "seed 4" in table and "seed 3" not in table

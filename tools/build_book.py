@@ -11,13 +11,16 @@ clearing the jupyter cache alone is not enough either.
 So the build key is a sha256 over every file under ``<book>/src`` (sorted paths and
 contents, ignoring ``__pycache__``, ``*.pyc`` and ``*.egg-info``), ``requirements.txt``,
 ``pyproject.toml``, the resolved scale, the JAX device and the Python version. It is
-kept in ``<out>/_build/.build-key``; when it differs, the jupyter cache, the doctrees and
-the old html are deleted and every chapter is executed again. Otherwise the cache is
+kept in ``<out>/_build/.build-key``; when it differs, the jupyter cache, the doctrees,
+the old html and the experiment log are deleted and every chapter is executed again. Otherwise the cache is
 reused and only chapters whose code cells changed are executed.
 
 The scale is resolved once here (``--scale``, else ``$MD_SCALE``, else by backend) and
 exported as ``MD_SCALE`` to jupyter-book, whose kernels inherit it, so the key and the
-pages can never disagree about the scale.
+pages can never disagree about the scale. ``MD_EXPERIMENT_LOG`` (``<out>/_build/experiments.jsonl``,
+where every experiment records its sizes, seed, device and run time for the generated
+experiment list, see ``tools/sphinx_ext/book_extras.py``) and ``MD_BOOK_BUILD=1`` (progress to
+the build log) are exported too.
 
 Usage::
 
@@ -39,6 +42,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENT_LOG = "experiments.jsonl"
 
 # Evaluated in a child process so that this process never starts a JAX backend
 # (on a GPU that would hold device memory for the whole build).
@@ -97,6 +101,10 @@ def main() -> int:
         env["MD_SCALE"] = args.scale
     parts = build_key(book, env)
     env["MD_SCALE"] = parts["scale"]  # the resolved scale, inherited by every kernel
+    # every experiment appends its record here (the experiment-list page reads it); it is kept
+    # and dropped together with the execution cache whose outputs it describes
+    env["MD_EXPERIMENT_LOG"] = str(build_dir / EXPERIMENT_LOG)
+    env["MD_BOOK_BUILD"] = "1"  # progress lines go to this log, not into the pages
 
     stamp = build_dir / ".build-key"
     try:
@@ -115,6 +123,7 @@ def main() -> int:
         print(f"build_book: cache dropped, every chapter re-executes: {why}")
         for stale in (".jupyter_cache", ".doctrees", "html", "jupyter_execute"):
             shutil.rmtree(build_dir / stale, ignore_errors=True)
+        (build_dir / EXPERIMENT_LOG).unlink(missing_ok=True)
         build_dir.mkdir(parents=True, exist_ok=True)
         stamp.write_text(json.dumps(parts, indent=1, sort_keys=True) + "\n")
 

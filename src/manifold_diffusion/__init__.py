@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 from . import processes, samplers, scale, scores, training  # noqa: E402
 from . import manifolds, metrics  # noqa: E402
 from . import kde  # noqa: E402
+from . import book, exercises  # noqa: E402
 from .processes import VE, VP, geometric_grid, uniform_grid  # noqa: E402
 from .samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
 from .samplers import langevin, tempered_langevin  # noqa: E402
@@ -36,6 +37,8 @@ __all__ = [
     "manifolds",
     "metrics",
     "kde",
+    "exercises",
+    "book",
     "VE",
     "VP",
     "geometric_grid",

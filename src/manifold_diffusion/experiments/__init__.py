@@ -2,6 +2,6 @@
 
 from . import diffusion_basics
 from . import score_smoothing
-from ._common import Meta, describe_key, make_meta
+from ._common import Meta, describe_key, make_meta, progress
 
-__all__ = ["Meta", "make_meta", "describe_key", "diffusion_basics", "score_smoothing"]
+__all__ = ["Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "score_smoothing"]

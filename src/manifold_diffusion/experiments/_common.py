@@ -1,7 +1,10 @@
 """What every experiment records about itself, for captions and the book's experiment list."""
 
+import json
+import os
+import sys
 import time
-from typing import NamedTuple
+from typing import Iterable, Iterator, NamedTuple, TypeVar
 
 import jax
 import numpy as np
@@ -9,7 +12,15 @@ import numpy as np
 from .. import __version__
 from ..scale import device_description
 
-__all__ = ["Meta", "make_meta", "describe_key"]
+__all__ = ["Meta", "make_meta", "describe_key", "progress", "EXPERIMENT_LOG_ENV", "BOOK_BUILD_ENV"]
+
+#: Set by ``tools/build_book.py`` to a JSON-lines file: every :func:`make_meta` appends its record
+#: there, and the book's experiment list is generated from it.
+EXPERIMENT_LOG_ENV = "MD_EXPERIMENT_LOG"
+#: Set to ``1`` by ``tools/build_book.py``: progress goes to the build log, not into the pages.
+BOOK_BUILD_ENV = "MD_BOOK_BUILD"
+
+_T = TypeVar("_T")
 
 
 class Meta(NamedTuple):
@@ -51,5 +62,41 @@ def make_meta(experiment: str, sizes: dict, key, start: float, scale: str) -> Me
     """Build a :class:`Meta` for a run with ``key`` that began at ``start``
     (``time.perf_counter()``) with the sizes of ``scale``."""
     text = ", ".join(f"{k}={v}" for k, v in sizes.items())
-    return Meta(experiment, text, describe_key(key), scale, device_description(),
+    meta = Meta(experiment, text, describe_key(key), scale, device_description(),
                 time.perf_counter() - start, __version__)
+    _log(meta, sys._getframe(1).f_globals.get("__name__", ""))
+    return meta
+
+
+def _log(meta: Meta, module: str) -> None:
+    """Append ``meta`` to the experiment log named by ``$MD_EXPERIMENT_LOG`` (if set)."""
+    path = os.environ.get(EXPERIMENT_LOG_ENV)
+    if not path:
+        return
+    record = dict(meta._asdict(), seconds=round(meta.seconds, 2), module=module,
+                  pid=os.getpid(), logged=time.time())
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def progress(iterable: Iterable[_T], desc: str, total: int | None = None) -> Iterator[_T]:
+    """Iterate over ``iterable`` showing progress.
+
+    Interactively (notebook, terminal) this is a ``tqdm.auto`` bar. In a book build
+    (``$MD_BOOK_BUILD=1``, set by ``tools/build_book.py``) it writes one line per stage,
+    ``[desc] i/n (elapsed s)``, to the kernel process's own stderr, which is the build log, so
+    that nothing of it lands in the rendered page.
+    """
+    if os.environ.get(BOOK_BUILD_ENV) != "1":
+        from tqdm.auto import tqdm
+
+        yield from tqdm(iterable, desc=desc, total=total)
+        return
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)  # type: ignore[arg-type]
+    start = time.perf_counter()
+    stream = sys.__stderr__ or sys.stderr
+    for i, item in enumerate(iterable):
+        yield item
+        print(f"[{desc}] {i + 1}/{total if total is not None else '?'} "
+              f"({time.perf_counter() - start:.1f} s)", file=stream, flush=True)
