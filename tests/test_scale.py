@@ -35,3 +35,21 @@ def test_describe_key():
     assert describe_key(jax.random.key(42)) == "seed 42"
     assert describe_key(jax.random.fold_in(jax.random.key(0), 3)).startswith("key [")
     assert "cpu" in scale.device_description() or jax.default_backend() != "cpu"
+
+
+def test_noise_widget_constructs_and_redraws(key, monkeypatch):
+    """The chapter-1 slider builds, draws a frame at the chosen time, and redraws on a move."""
+    import matplotlib.figure
+    import pytest
+
+    ipywidgets = pytest.importorskip("ipywidgets")
+    drawn = []
+    plot = diffusion_basics.plot_score_field
+    monkeypatch.setattr(diffusion_basics, "plot_score_field",
+                        lambda field: drawn.append(field.times) or plot(field))
+    cfg = diffusion_basics.Config.at_scale("quick")
+    widget, update = diffusion_basics.noise_widget(key, cfg, times=(0.05, 1.0))
+    assert isinstance(widget, ipywidgets.VBox) and drawn == []
+    assert isinstance(update(0.05), matplotlib.figure.Figure)
+    widget.children[0].value = 1.0        # the slider's callback redraws
+    assert drawn == [(0.05,), (1.0,)]

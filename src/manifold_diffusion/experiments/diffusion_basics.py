@@ -4,7 +4,8 @@ The data law is a ring of Gaussians in the plane, whose noised score is known ex
 (:class:`~manifold_diffusion.scores.MixtureScore`), noised by the VP process. The experiments:
 
 - :func:`run_forward` -- snapshots of the forward process;
-- :func:`score_field` -- the exact score field at several noise levels;
+- :func:`score_field` -- the exact score field at several noise levels; :func:`noise_widget`, a
+  slider over the noise level that redraws it;
 - :func:`run_sampling` -- reverse SDE and probability-flow ODE trajectories, and the
   Wasserstein-2 distance of the samples to the data law beside its sampling floor;
 - :func:`run_order` -- the convergence order of the Heun probability-flow sampler;
@@ -27,7 +28,7 @@ import matplotlib.ticker
 import numpy as np
 from jaxtyping import Array, Float
 
-from .. import metrics, plotting
+from .. import metrics, plotting, widgets
 from ..processes import VP, geometric_grid
 from ..samplers import euler_maruyama, heun_probability_flow
 from ..scale import Scale
@@ -38,7 +39,7 @@ from ._common import Meta, make_meta
 __all__ = [
     "Config", "ring_mixture",
     "ForwardResult", "run_forward", "plot_forward",
-    "ScoreField", "score_field", "plot_score_field",
+    "ScoreField", "score_field", "plot_score_field", "NOISE_WIDGET_TIMES", "noise_widget",
     "SamplingResult", "run_sampling", "plot_sampling",
     "OrderResult", "run_order", "plot_order",
     "DSMResult", "run_dsm", "plot_dsm",
@@ -230,6 +231,21 @@ def plot_score_field(field: ScoreField):
         fig.colorbar(arrows, ax=axes[0, -1], label="log10 |score|", shrink=0.8)
         return plotting.finish(fig, field.meta,
                                "arrows: direction of the score; shading: density of X_t")
+
+
+NOISE_WIDGET_TIMES = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def noise_widget(key, cfg: Config, times=NOISE_WIDGET_TIMES, *, value: float = 0.3,
+                 draw_now: bool = False):
+    """An ``ipywidgets`` slider over the diffusion time ``t`` that redraws the exact score field
+    and the density of :math:`X_t` at that time (:func:`score_field` at one time, about a second
+    per frame on a CPU). Returns ``(widget, update)``; ``update(t)`` draws one frame and returns
+    its figure. The static counterpart is :func:`plot_score_field` at ``cfg.field_times``."""
+    return widgets.slider([float(t) for t in times],
+                          lambda t: plot_score_field(score_field(key, dataclasses.replace(
+                              cfg, field_times=(float(t),)))),
+                          value=value, description="t", draw_now=draw_now)
 
 
 # --- reverse-time sampling -------------------------------------------------------------------

@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import metrics, plotting
+from .. import metrics, plotting, widgets
 from ..kde import GaussianKDE
 from ..manifolds import Circle, WavyCircle, embed, random_subspace
 from ..processes import VE, geometric_grid
@@ -1169,34 +1169,18 @@ def bandwidth_widget(key, cfg: Config, bandwidths=None, *, value: float = 0.25,
     samples, few draws: about a second per frame on a CPU). Returns ``(widget, update)``:
     ``update(bandwidth)`` computes and draws one frame into the widget's output; the slider calls
     it. Nothing is computed at construction unless ``draw_now``."""
-    import ipywidgets
-    import matplotlib.pyplot as plt
-
     values = np.round(np.arange(0.0, 0.5001, 0.025), 3) if bandwidths is None else bandwidths
-    options = [float(v) for v in values]
-    start = min(options, key=lambda v: abs(v - value))
-    slider = ipywidgets.SelectionSlider(options=options, value=start, description="bandwidth",
-                                        continuous_update=False)
-    out = ipywidgets.Output()
+    frames = []
+
+    def draw(bandwidth):
+        frames.append(circle_frame(key, cfg, float(bandwidth)))
+        return plot_circle_frame(frames[-1])
+
+    widget, show = widgets.slider([float(v) for v in values], draw, value=value,
+                                  description="bandwidth", draw_now=draw_now)
 
     def update(bandwidth):
-        frame = circle_frame(key, cfg, float(bandwidth))
-        fig = plot_circle_frame(frame)
-        with out:
-            out.clear_output(wait=True)
-            _display(fig)
-        plt.close(fig)
-        return frame
+        show(bandwidth)
+        return frames[-1]
 
-    slider.observe(lambda change: update(change["new"]), names="value")
-    if draw_now:
-        update(start)
-    return ipywidgets.VBox([slider, out]), update
-
-
-def _display(fig):
-    try:
-        from IPython.display import display
-    except ImportError:                                     # pragma: no cover
-        return
-    display(fig)
+    return widget, update

@@ -1,0 +1,27 @@
+"""manifold_diffusion.book: chapters run where MyST-NB is not installed (Colab, plain Jupyter)."""
+
+import sys
+
+from manifold_diffusion import book
+
+
+def test_glue_without_myst_nb_displays_only_when_asked(monkeypatch):
+    shown = []
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb now raises ImportError
+    monkeypatch.setattr("IPython.display.display", lambda value: shown.append(value))
+    book.glue("hidden", 1.5, display=False)
+    book.glue("shown", 2.5)
+    assert shown == [2.5]
+
+
+def test_glue_with_myst_nb_delegates(monkeypatch):
+    calls = []
+
+    class FakeMystNb:
+        @staticmethod
+        def glue(name, value, display=True):
+            calls.append((name, value, display))
+
+    monkeypatch.setitem(sys.modules, "myst_nb", FakeMystNb)
+    book.glue("x", 3, display=False)
+    assert calls == [("x", 3, False)]
