@@ -34,7 +34,7 @@ from ..samplers import euler_maruyama, heun_probability_flow
 from ..scale import Scale
 from ..scores import EmpiricalScore, GaussianMixture, MixtureScore
 from ..training import dsm_loss
-from ._common import Meta, make_meta
+from ._common import Meta, make_meta, progress
 
 __all__ = [
     "Config", "ring_mixture",
@@ -349,7 +349,7 @@ def run_order(key, cfg: Config) -> OrderResult:
     t_end = 1e-2
     reference_grid = geometric_grid(process.T, t_end, cfg.order_reference)
     errors = np.zeros((cfg.n_seeds, len(cfg.order_steps)))
-    for s in range(cfg.n_seeds):
+    for s in progress(range(cfg.n_seeds), desc="Heun order"):
         x_T = process.prior_sample(jax.random.fold_in(key, s), (cfg.order_points, 2))
         ref = heun_probability_flow(score, x_T, reference_grid, process)
         for j, n in enumerate(cfg.order_steps):
@@ -406,7 +406,7 @@ def run_dsm(key, cfg: Config) -> DSMResult:
     true_score = MixtureScore(mixture, process)
     shape = (cfg.n_seeds, len(cfg.dsm_times))
     out = {name: np.zeros(shape) for name in ("train_true", "train_emp", "test_true", "test_emp")}
-    for s in range(cfg.n_seeds):
+    for s in progress(range(cfg.n_seeds), desc="DSM losses"):
         k_train, k_test, k_noise = jax.random.split(jax.random.fold_in(key, s), 3)
         train, test = mixture.sample(k_train, cfg.n_train), mixture.sample(k_test, cfg.n_train)
         emp = EmpiricalScore(train, process)
@@ -477,7 +477,7 @@ def run_memorization(key, cfg: Config) -> MemorizationResult:
     m = len(cfg.t_mins)
     mean_dist, frac = np.zeros((cfg.n_seeds, m)), np.zeros((cfg.n_seeds, m))
     frac_true = np.zeros(cfg.n_seeds)
-    for s in range(cfg.n_seeds):
+    for s in progress(range(cfg.n_seeds), desc="memorization"):
         k_train, k_prior, k_run = jax.random.split(jax.random.fold_in(key, s), 3)
         train = mixture.sample(k_train, cfg.n_train)
         emp = EmpiricalScore(train, process)

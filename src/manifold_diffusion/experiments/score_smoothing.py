@@ -45,7 +45,7 @@ from ..processes import VE, geometric_grid
 from ..samplers import euler_maruyama
 from ..scale import Scale
 from ..scores import EmpiricalScore, SmoothedScore
-from ._common import Meta, make_meta
+from ._common import Meta, make_meta, progress
 
 __all__ = [
     "Config", "REFERENCE", "circle_data", "gap_centre_fraction",
@@ -242,7 +242,7 @@ def run_circle_sweep(key, cfg: Config) -> CircleSweep:
     data = circle_data(cfg.n_train)
     emp = EmpiricalScore(data, process)
     samples, stats = [], np.zeros((cfg.n_seeds, len(cfg.bandwidths), 5))
-    for r in range(cfg.n_seeds):
+    for r in progress(range(cfg.n_seeds), desc="circle sweep"):
         k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, r), 3)
         x_T = process.prior_sample(k_prior, (cfg.n_samples, 2))
         for j, h in enumerate(cfg.bandwidths):
@@ -390,7 +390,7 @@ def run_domains(key, cfg: Config) -> DomainComparison:
     q, m, p = len(cfg.dims), len(cfg.compare_bandwidths), len(cfg.kde_bandwidths)
     out = {k: np.zeros((q, m)) for k in ("sn", "so", "sg")}
     out.update({k: np.zeros((q, p)) for k in ("kn", "ko", "kg")})
-    for a, d in enumerate(cfg.dims):
+    for a, d in progress(list(enumerate(cfg.dims)), desc="domains"):
         k_frame, k_dim = jax.random.split(jax.random.fold_in(key, a))
         manifold = embed(Circle(), d, k_frame)
         frame = manifold.frame                                              # (d, 2)
@@ -603,7 +603,7 @@ def run_wavy(key, cfg: Config) -> WavyResult:
     dense = curve.embed_coords((low + (high - low) * jnp.linspace(0, 1, 400))[:, None])
     emp = EmpiricalScore(data, process)
     samples, stats = [], np.zeros((cfg.n_seeds, len(cfg.wavy_bandwidths), 2))
-    for r in range(cfg.n_seeds):
+    for r in progress(range(cfg.n_seeds), desc="wavy circle"):
         k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, r), 3)
         x_T = process.prior_sample(k_prior, (cfg.wavy_samples, 2))
         for j, h in enumerate(cfg.wavy_bandwidths):
@@ -787,7 +787,7 @@ def run_anisotropic(key, cfg: Config) -> AnisotropicResult:
     kernels = ("isotropic", "elongated along x", "elongated along y")
     covs = np.stack([np.eye(2), np.diag([1.0, r2]), np.diag([r2, 1.0])])
     samples, stats = [], np.zeros((cfg.n_seeds, 3, 5))
-    for s in range(cfg.n_seeds):
+    for s in progress(range(cfg.n_seeds), desc="lattice"):
         k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, s), 3)
         x_T = process.prior_sample(k_prior, (cfg.n_samples, 2))
         for j, cov in enumerate(covs):
@@ -901,7 +901,7 @@ def run_segment(key, cfg: Config) -> SegmentResult:
     emp = EmpiricalScore(data, process)
     m = len(cfg.segment_bandwidths)
     along_first, stats = np.zeros((m, cfg.n_samples)), np.zeros((cfg.n_seeds, m, 4))
-    for s in range(cfg.n_seeds):
+    for s in progress(range(cfg.n_seeds), desc="segment"):
         k_prior, k_draws, k_sde = jax.random.split(jax.random.fold_in(key, s), 3)
         x_T = process.prior_sample(k_prior, (cfg.n_samples, 2))
         for j, h in enumerate(cfg.segment_bandwidths):
