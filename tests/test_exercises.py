@@ -33,3 +33,25 @@ def test_basics_tweedie_rejects_wrong_answers(wrong, capsys):
 
 def test_available_lists_registered_checkers():
     assert "basics.tweedie" in exercises.available()
+
+
+def _gap(samples, n):
+    import numpy as np
+
+    theta = np.arctan2(samples[:, 1], samples[:, 0])
+    position = np.mod(theta, 2 * np.pi / n) / (2 * np.pi / n)
+    return np.mean((position >= 0.25) & (position < 0.75))
+
+
+def test_smoothing_gap_centre_accepts_the_statistic():
+    assert exercises.check("smoothing.gap_centre", _gap, strict=True, verbose=False)
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda s, n: 0.5,                                                   # a constant
+    lambda s, n: _gap(s, 12),                                           # ignores n
+    lambda s, n: 1 - _gap(s, n),                                        # the complement
+    lambda s, n: jnp.array([_gap(s, n)] * 2),                           # not a number
+])
+def test_smoothing_gap_centre_rejects_wrong_answers(wrong):
+    assert exercises.check("smoothing.gap_centre", wrong, verbose=False) is False
