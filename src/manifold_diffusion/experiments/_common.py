@@ -95,8 +95,20 @@ def progress(iterable: Iterable[_T], desc: str, total: int | None = None) -> Ite
     if total is None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
     start = time.perf_counter()
-    stream = sys.__stderr__ or sys.stderr
     for i, item in enumerate(iterable):
         yield item
-        print(f"[{desc}] {i + 1}/{total if total is not None else '?'} "
-              f"({time.perf_counter() - start:.1f} s)", file=stream, flush=True)
+        _log_line(f"[{desc}] {i + 1}/{total if total is not None else '?'} "
+                  f"({time.perf_counter() - start:.1f} s)\n")
+
+
+def _log_line(line: str) -> None:
+    """Write ``line`` to the process's real stderr. In a Jupyter kernel ``sys.stderr`` *and* file
+    descriptor 2 are forwarded into the notebook; ipykernel keeps a duplicate of the original
+    descriptor, which is where the build log is."""
+    original = getattr(sys.stderr, "_original_stdstream_copy", None)
+    if original is not None:
+        os.write(original, line.encode())
+        return
+    stream = sys.__stderr__ or sys.stderr
+    stream.write(line)
+    stream.flush()
