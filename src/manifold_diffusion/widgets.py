@@ -5,58 +5,93 @@ static site cannot run Python, so every widget cell is tagged ``skip-execution``
 shows a precomputed counterpart (small multiples over the same parameter) instead.
 """
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-__all__ = ["slider"]
+__all__ = ["slider", "sliders"]
 
 
-def slider(options: Sequence[Any], draw: Callable[[Any], Any], *, value: Any = None,
-           description: str = "", draw_now: bool = False):
-    """A slider over ``options`` that shows ``draw(option)``, a matplotlib figure, below it.
+def sliders(controls: Mapping[str, Sequence[Any]], compute: Callable[..., Any],
+            plot: Callable[[Any], Any] | None = None, *, values: Mapping[str, Any] | None = None,
+            draw_now: bool = False):
+    """One slider per entry of ``controls``; any move shows ``plot(compute(**current values))``.
 
     Args:
-      options: the values to choose from (numbers or labels), in slider order.
-      draw: ``draw(option) -> matplotlib Figure``; it computes and plots one frame.
-      value: the starting option (default: the first; a number picks the nearest option).
-      description: the slider's label.
+      controls: ``{name: options}``, the options of each slider in slider order (numbers or
+        labels); ``name`` is the slider's label and the keyword passed to ``compute``.
+      compute: ``compute(**{name: option}) -> result``: one small experiment.
+      plot: ``plot(result) -> matplotlib Figure`` (default: ``compute`` returns the figure).
+      values: starting option of each slider (default: its first; a number picks the nearest).
       draw_now: draw the starting frame at construction (otherwise only on the first move).
 
     Returns:
-      ``(widget, update)``: the ``ipywidgets.VBox`` to display, and ``update(option)``, which draws
-      a frame into it (what the slider calls) and returns the figure.
+      ``(widget, update)``: the ``ipywidgets.VBox`` to display, and ``update(**{name: option})``,
+      which computes and draws a frame into it (what the sliders call) and returns the result.
     """
     import ipywidgets
     import matplotlib.pyplot as plt
 
-    options = list(options)
-    if not options:
-        raise ValueError("options: expected at least one value for the slider")
-    if not callable(draw):
-        raise TypeError(f"draw: expected a function option -> figure, got {type(draw).__name__}")
-    if value is None:
-        start = options[0]
-    elif value in options:
-        start = value
-    else:
-        try:
-            start = min(options, key=lambda v: abs(v - value))
-        except TypeError as err:
-            raise ValueError(f"value: {value!r} is not one of the options") from err
-    control = ipywidgets.SelectionSlider(options=options, value=start, description=description,
-                                         continuous_update=False)
+    if not controls:
+        raise ValueError("controls: expected at least one {name: options} entry")
+    if not callable(compute):
+        raise TypeError(f"compute: expected a function option -> result, got {type(compute).__name__}")
+    if plot is not None and not callable(plot):
+        raise TypeError(f"plot: expected a function result -> figure, got {type(plot).__name__}")
+    values = dict(values or {})
+    unknown = set(values) - set(controls)
+    if unknown:
+        raise ValueError(f"values: no slider named {sorted(unknown)}; sliders: {list(controls)}")
+    boxes = {}
+    for name, options in controls.items():
+        options = list(options)
+        if not options:
+            raise ValueError(f"options: expected at least one value for the slider {name!r}")
+        boxes[name] = ipywidgets.SelectionSlider(
+            options=options, value=_nearest(name, options, values.get(name)), description=name,
+            continuous_update=False)
     out = ipywidgets.Output()
 
-    def update(option):
-        fig = draw(option)
+    def update(**chosen):
+        result = compute(**chosen)
+        fig = result if plot is None else plot(result)
         with out:
             out.clear_output(wait=True)
             from IPython.display import display
 
             display(fig)
         plt.close(fig)
-        return fig
+        return result
 
-    control.observe(lambda change: update(change["new"]), names="value")
+    def moved(_change):
+        update(**{name: box.value for name, box in boxes.items()})
+
+    for box in boxes.values():
+        box.observe(moved, names="value")
     if draw_now:
-        update(start)
-    return ipywidgets.VBox([control, out]), update
+        moved(None)
+    return ipywidgets.VBox([*boxes.values(), out]), update
+
+
+def slider(options: Sequence[Any], compute: Callable[[Any], Any],
+           plot: Callable[[Any], Any] | None = None, *, value: Any = None,
+           description: str = "", draw_now: bool = False):
+    """A single slider over ``options`` that shows ``plot(compute(option))`` below it.
+
+    Like :func:`sliders` with one control; ``update(option)`` takes the option positionally.
+    """
+    if not callable(compute):
+        raise TypeError(f"compute: expected a function option -> result, got {type(compute).__name__}")
+    widget, update = sliders({description: options}, lambda **kw: compute(kw[description]), plot,
+                             values=None if value is None else {description: value},
+                             draw_now=draw_now)
+    return widget, lambda option: update(**{description: option})
+
+
+def _nearest(name: str, options: list, value: Any) -> Any:
+    if value is None:
+        return options[0]
+    if value in options:
+        return value
+    try:
+        return min(options, key=lambda v: abs(v - value))
+    except TypeError as err:
+        raise ValueError(f"value: {value!r} is not one of the options of {name!r}") from err

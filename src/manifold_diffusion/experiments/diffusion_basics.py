@@ -241,11 +241,10 @@ def noise_widget(key, cfg: Config, times=NOISE_WIDGET_TIMES, *, value: float = 0
     """An ``ipywidgets`` slider over the diffusion time ``t`` that redraws the exact score field
     and the density of :math:`X_t` at that time (:func:`score_field` at one time, about a second
     per frame on a CPU). Returns ``(widget, update)``; ``update(t)`` draws one frame and returns
-    its figure. The static counterpart is :func:`plot_score_field` at ``cfg.field_times``."""
+    its :class:`ScoreField`. The static counterpart is :func:`plot_score_field` at ``cfg.field_times``."""
     return widgets.slider([float(t) for t in times],
-                          lambda t: plot_score_field(score_field(key, dataclasses.replace(
-                              cfg, field_times=(float(t),)))),
-                          value=value, description="t", draw_now=draw_now)
+                          lambda t: score_field(key, dataclasses.replace(cfg, field_times=(float(t),))),
+                          plot_score_field, value=value, description="t", draw_now=draw_now)
 
 
 # --- reverse-time sampling -------------------------------------------------------------------

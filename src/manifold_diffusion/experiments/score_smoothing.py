@@ -1170,17 +1170,6 @@ def bandwidth_widget(key, cfg: Config, bandwidths=None, *, value: float = 0.25,
     ``update(bandwidth)`` computes and draws one frame into the widget's output; the slider calls
     it. Nothing is computed at construction unless ``draw_now``."""
     values = np.round(np.arange(0.0, 0.5001, 0.025), 3) if bandwidths is None else bandwidths
-    frames = []
-
-    def draw(bandwidth):
-        frames.append(circle_frame(key, cfg, float(bandwidth)))
-        return plot_circle_frame(frames[-1])
-
-    widget, show = widgets.slider([float(v) for v in values], draw, value=value,
-                                  description="bandwidth", draw_now=draw_now)
-
-    def update(bandwidth):
-        show(bandwidth)
-        return frames[-1]
-
-    return widget, update
+    return widgets.slider([float(v) for v in values],
+                          lambda h: circle_frame(key, cfg, float(h)), plot_circle_frame,
+                          value=value, description="bandwidth", draw_now=draw_now)
