@@ -23,6 +23,8 @@ from .curves import (ClosedCurve, Ellipse, LacunaryCurve, LimaBean, RadialCurve,
 from .densities import (CircularDensity, Cusp, PiecewiseConstant, ProductDensity, Uniform, VonMises,
                         VonMisesMixture, separated_modes, wrap_angle)
 from .embed import Embedded, embed
+from . import estimate
+from .estimate import FourierCurve, fit_fourier_curve, fourier_order, hausdorff_distance
 from .spheres import Circle, Sphere
 from .subspace import AffineSubspace, random_subspace
 from .swiss_roll import SwissRoll

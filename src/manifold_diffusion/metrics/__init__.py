@@ -11,7 +11,7 @@ r"""Metrics of memorization and generalization.
 - :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate.
 """
 
-from . import density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
+from . import coverage, density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,

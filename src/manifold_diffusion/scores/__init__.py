@@ -13,6 +13,7 @@ from .empirical import EmpiricalScore, streaming_softmax_stats
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
 from .population import PopulationScore, ScoreDeparture, score_departure
+from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
            "streaming_softmax_stats", "SmoothedScore", "PopulationScore",
