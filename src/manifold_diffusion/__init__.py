@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 from . import processes, samplers, scale, scores, training  # noqa: E402
 from . import manifolds, metrics  # noqa: E402
 from . import kde  # noqa: E402
+from . import data  # noqa: E402
 from . import book, exercises  # noqa: E402
 from .processes import VE, VP, geometric_grid, uniform_grid  # noqa: E402
 from .samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
@@ -37,6 +38,7 @@ __all__ = [
     "manifolds",
     "metrics",
     "kde",
+    "data",
     "exercises",
     "book",
     "VE",

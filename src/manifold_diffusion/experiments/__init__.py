@@ -5,10 +5,12 @@ One module per chapter: :mod:`.diffusion_basics` (1), :mod:`.manifold_hypothesis
 """
 
 from . import diffusion_basics
+from . import digits
 from . import learned_scores
 from . import manifold_hypothesis
 from . import rates
 from . import score_smoothing
 from ._common import Meta, describe_key, make_meta, progress
 
-__all__ = ["Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "manifold_hypothesis", "score_smoothing", "rates", "learned_scores"]
+__all__ = ["Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "manifold_hypothesis",
+           "score_smoothing", "rates", "learned_scores", "digits"]
