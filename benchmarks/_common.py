@@ -4,6 +4,7 @@ import time
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 def timed(fn, *args, repeats: int = 1):
@@ -31,3 +32,11 @@ def matmul_peak_gflops(sizes=(1024, 2048, 3072), repeats: int = 3) -> float:
         seconds, _ = timed(f, a, b, repeats=repeats)
         best = max(best, 2 * m**3 / seconds / 1e9)
     return best
+
+
+def max_difference(got, want, rtol: float) -> tuple[float, bool]:
+    """Largest absolute difference of two results and whether it is within ``rtol`` of the
+    reference's scale (at least 1). A benchmark reports its timing only for agreeing results."""
+    got, want = np.asarray(got), np.asarray(want)
+    err = float(np.max(np.abs(got - want)))
+    return err, err <= rtol * max(float(np.max(np.abs(want))), 1.0)

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 import manifold_diffusion as md
 
-from _common import matmul_peak_gflops, timed
+from _common import matmul_peak_gflops, max_difference, timed
 
 CASES = {  # name: (N, d, b, steps)
     "sample_lowdim": (10_000, 3, 2_000, 200),
@@ -59,9 +59,7 @@ def run_case(name, n, d, b, steps, peak):
     start = time.perf_counter()
     x_np = numpy_reference(np.asarray(data), np.asarray(x_T), np.asarray(grid), noise, process)
     numpy_s = time.perf_counter() - start
-    err = float(np.max(np.abs(np.asarray(x_jax) - x_np)))
-    scale = float(np.max(np.abs(x_np)))
-    agree = err <= 1e-3 * max(scale, 1.0)
+    err, agree = max_difference(x_jax, x_np, rtol=1e-3)
     gflops = 4 * b * n * d * steps / jax_s / 1e9
     print(f"bench {name} N={n} d={d} b={b} steps={steps} jax_s={jax_s:.2f} numpy_s={numpy_s:.2f} "
           f"speedup={numpy_s / jax_s:.1f} peak_fraction={gflops / peak:.2f} "

@@ -20,7 +20,7 @@ import numpy as np
 import manifold_diffusion as md
 from manifold_diffusion.scores import SmoothedScore
 
-from _common import timed
+from _common import max_difference, timed
 
 CASES = {  # name: (N, d, b, M, steps)
     "smoothed_circle": (12, 2, 400, 500, 100),
@@ -68,8 +68,7 @@ def run_case(name, n, d, b, m, steps):
     start = time.perf_counter()
     x_np = numpy_reference(np.asarray(data), np.asarray(x_T), np.asarray(grid), noise, draws)
     numpy_s = time.perf_counter() - start
-    err = float(np.max(np.abs(np.asarray(x_jax) - x_np)))
-    agree = err <= 1e-2 * max(float(np.max(np.abs(x_np))), 1.0)
+    err, agree = max_difference(x_jax, x_np, rtol=1e-2)
     print(f"bench {name} N={n} d={d} b={b} M={m} steps={steps} jax_s={jax_s:.2f} "
           f"per_step_ms={1e3 * jax_s / steps:.1f} empirical_xM_s={m * emp_s:.2f} "
           f"overhead={jax_s / (m * emp_s):.2f} numpy_s={numpy_s:.2f} "

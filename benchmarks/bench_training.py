@@ -24,7 +24,7 @@ import optax
 import manifold_diffusion as md
 from manifold_diffusion import training
 
-from _common import matmul_peak_gflops, timed
+from _common import matmul_peak_gflops, max_difference, timed
 
 CASES = {  # name: (model kind, n, d, width, batch, steps)
     "train_rf": ("rf", 10_000, 2, 2048, 512, 300),
@@ -117,9 +117,7 @@ def run_case(name, kind, n, d, width, batch, steps, peak):
         fwd = 2 * batch * ((d + e) * width + width * width + width * d)
         flops = steps * 3 * fwd
         ref_name = "python_loop_s"
-    err = float(np.max(np.abs(a - b)))
-    scale = float(np.max(np.abs(b)))
-    agree = err <= 1e-3 * max(scale, 1.0)
+    err, agree = max_difference(a, b, rtol=1e-3)
     gflops = flops / jax_s / 1e9
     print(f"bench {name} n={n} d={d} width={width} batch={batch} steps={steps} "
           f"jax_s={jax_s:.3f} {ref_name}={ref_s:.3f} steps_per_s={steps / jax_s:.0f} "

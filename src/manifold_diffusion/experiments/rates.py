@@ -722,7 +722,7 @@ def plot_coarse(res: CoarseResult, memo: MemorizationResult | None = None, n_gen
             line = _band(ax, res.ns, np.maximum(res.semi[a], 1e-16), label)
             ax.plot(res.ns, np.median(res.counted[a], axis=0), color=line.get_color(), lw=0.8, ls=":")
         ax.axhline(res.floor.max(), color="0.5", lw=0.8)
-        ax.text(res.ns[0], res.floor.max() * 1.3, "counting floor", fontsize=6, color="0.4")
+        ax.text(res.ns[-1], res.floor.max() * 2.5, "counting floor", fontsize=6, color="0.4", ha="right")
         if memo is not None:
             _band(ax, memo.ns, memo.scale1, "empirical measure", color="k", ls="--")
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$",
