@@ -57,3 +57,19 @@ def test_exercise_checker():
 
     assert exercises.check("rates.coverage_scale", good, strict=True)
     assert not exercises.check("rates.coverage_scale", wrong, verbose=False)
+
+
+def test_coverage_widget_draws_the_chosen_setting(key, monkeypatch):
+    """The chapter's N/beta sliders compute the coverage map of the chosen setting."""
+    import matplotlib.pyplot as plt
+
+    cfg = _tiny()
+    calls = []
+    real = rates.coverage_map
+    monkeypatch.setattr(rates, "coverage_map",
+                        lambda k, c, n, beta, **kw: calls.append((n, beta)) or real(k, c, n, beta, n_gen=2000))
+    widget, update = rates.coverage_widget(key, cfg, ns=(64, 128), betas=(2.5, 3.5), draw_now=False)
+    assert len(widget.children) == 3 and calls == []
+    frame = update(N=128, beta=3.5)
+    assert calls == [(128, 3.5)] and len(frame) == 5
+    plt.close(rates.plot_coverage_frame(frame, cfg.C))

@@ -38,7 +38,7 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from .. import plotting
+from .. import plotting, widgets
 from ..manifolds import (Cusp, Ellipse, FlatTorus, PiecewiseConstant, RoughCurve, VonMises, embed)
 from ..manifolds._base import _jit_geometry
 from ..manifolds.estimate import _fit, fourier_order, hausdorff_distance
@@ -52,7 +52,7 @@ from ._common import Meta, make_meta, progress
 __all__ = ["Config", "make_manifold", "make_density", "MemorizationResult", "run_memorization",
            "CoarseResult", "run_coarse", "TargetResult", "run_target", "KDEResult", "run_kde",
            "summary_table", "table_html", "plot_memorization", "plot_coarse", "plot_target", "plot_kde",
-           "coverage_map", "plot_coverage_maps", "coverage_widget", "exponents"]
+           "coverage_map", "plot_coverage_maps", "plot_coverage_frame", "coverage_widget", "exponents"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -844,31 +844,22 @@ def plot_coverage_maps(key, cfg: Config, ns=None, betas=None):
                            "unresolved by the generated sample")
 
 
-def coverage_widget(key, cfg: Config, ns=(64, 128, 256, 512, 1024, 2048), betas=(2.5, 3.5, 4.5, 5.5)):
-    """ipywidgets sliders over N and beta redrawing the coverage maps of one setting.
-    Returns the widget box."""
-    import ipywidgets
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    n_s = ipywidgets.SelectionSlider(options=list(ns), value=ns[1], description="N",
-                                     continuous_update=False)
-    b_s = ipywidgets.SelectionSlider(options=list(betas), value=betas[0], description="β",
-                                     continuous_update=False)
-    out = ipywidgets.Output()
-
-    def update(_=None):
-        d, c, rc, re, floor = coverage_map(key, cfg, int(n_s.value), float(b_s.value))
+def plot_coverage_frame(frame, C: float):
+    """The coverage maps of one ``(N, beta)`` setting: ``frame`` is :func:`coverage_map`'s output."""
+    d, c, rc, re, floor = frame
+    with plotting.style():
         fig, axes = plotting.figure(2, 1, width=3.2, height=2.6)
-        with plotting.style():
-            _draw_map(axes[0, 0], d, c, re, cfg.C, 0.0, "empirical measure")
-            _draw_map(axes[0, 1], d, c, rc, cfg.C, floor, "coarse sampler")
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        _draw_map(axes[0, 0], d, c, re, C, 0.0, "empirical measure")
+        _draw_map(axes[0, 1], d, c, rc, C, floor, "coarse sampler")
+    return fig
 
-    n_s.observe(update, names="value")
-    b_s.observe(update, names="value")
-    update()
-    return ipywidgets.VBox([ipywidgets.HBox([n_s, b_s]), out])
+
+def coverage_widget(key, cfg: Config, ns=(64, 128, 256, 512, 1024, 2048), betas=(2.5, 3.5, 4.5, 5.5),
+                    *, draw_now: bool = True):
+    """ipywidgets sliders over N and beta redrawing the coverage maps of one setting
+    (:func:`coverage_map`, :func:`plot_coverage_frame`). Returns ``(widget, update)``;
+    ``update(N=..., beta=...)`` computes and draws one frame."""
+    return widgets.sliders({"N": [int(n) for n in ns], "beta": [float(b) for b in betas]},
+                           lambda N, beta: coverage_map(key, cfg, int(N), float(beta)),
+                           lambda frame: plot_coverage_frame(frame, cfg.C),
+                           values={"N": ns[1], "beta": betas[0]}, draw_now=draw_now)
