@@ -56,9 +56,7 @@ def _experiment_modules(source: str) -> set[str]:
     """The modules of ``manifold_diffusion.experiments`` that a chapter's source imports."""
     found = set()
     for match in _IMPORT.finditer(source):
-        for name in _IMPORT_AS.findall(match.group(1).replace("(", " ").replace(")", " ")):
-            if name not in {"as"}:
-                found.add(name)
+        found.update(_IMPORT_AS.findall(match.group(1).replace("(", " ").replace(")", " ")))
     return found
 
 
@@ -96,8 +94,7 @@ def _rows(app, env) -> list[tuple[str, dict]]:
         stamp = max(r.get("logged", 0.0) for r in records)
         if docname not in latest or stamp > latest[docname][0]:
             latest[docname] = (stamp, records)
-    order = {doc: i for i, doc in enumerate(env.toctree_includes.get(env.config.root_doc, []))}
-    order.update({doc: i for i, doc in enumerate(_toc_order(env))})
+    order = {doc: i for i, doc in enumerate(_toc_order(env))}
     rows = []
     for docname in sorted(latest, key=lambda doc: (order.get(doc, 10**6), doc)):
         rows.extend((docname, r) for r in latest[docname][1])
