@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
 
 _SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "reports", "_panels_static"}
+_REFRESH = re.compile(r'http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', re.I)
 _FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
           "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -111,6 +112,11 @@ def _visit(browser, server, site, page_path, shots: Path):
     page.on("requestfailed", lambda r: failed.append(r.url) if r.url.startswith(server) else None)
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(server + page_path, wait_until="load")
+    # a redirect page (the site's index.html) navigates again after "load": wait for its target,
+    # or the checks below would run in a page that is being replaced
+    redirect = _REFRESH.search((site / page_path).read_text(encoding="utf-8", errors="replace"))
+    if redirect:
+        page.wait_for_url(urllib.parse.urljoin(server + page_path, redirect.group(1)), wait_until="load")
     has_math = page.locator("span.math, div.math").count() > 0
     if has_math:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
