@@ -17,19 +17,20 @@ accepts any such callable. Random functions take an explicit ``jax.random`` key 
 
 __version__ = "0.1.0"
 
-from . import processes, samplers, scale, scores, training  # noqa: E402
+from . import keys, processes, samplers, scale, scores, training  # noqa: E402
 from . import manifolds, metrics  # noqa: E402
 from . import kde  # noqa: E402
 from . import data  # noqa: E402
 from . import book, exercises  # noqa: E402
 from .processes import VE, VP, geometric_grid, uniform_grid  # noqa: E402
-from .samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
+from .samplers import sample, euler_maruyama, heun_probability_flow, tweedie_denoiser  # noqa: E402
 from .samplers import langevin, tempered_langevin  # noqa: E402
 from .scores import EmpiricalScore, GaussianMixture, MixtureScore, gaussian  # noqa: E402
 from .scores import PopulationScore, score_departure  # noqa: E402
 
 __all__ = [
     "__version__",
+    "keys",
     "processes",
     "samplers",
     "scale",
@@ -45,6 +46,7 @@ __all__ = [
     "VP",
     "geometric_grid",
     "uniform_grid",
+    "sample",
     "euler_maruyama",
     "heun_probability_flow",
     "tweedie_denoiser",

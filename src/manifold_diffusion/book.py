@@ -8,7 +8,7 @@ rendered only by the book build).
 
 from typing import Any
 
-__all__ = ["glue"]
+__all__ = ["glue", "glue_summary"]
 
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
@@ -22,3 +22,27 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
             _display(variable)
         return
     _glue(name, variable, display=display)
+
+
+def glue_summary(prefix: str, result) -> dict:
+    """Glue every entry of ``result.summary()`` as ``{prefix}_{name}`` (not displayed).
+
+    The chapter's prose then quotes them with ``{glue:text}`prefix_name:.2f```. Returns the
+    summary, so a cell can also show it.
+
+    Args:
+      prefix: a short identifier, e.g. ``"order"``.
+      result: an experiment's result, with a ``summary() -> dict`` method.
+    """
+    if not isinstance(prefix, str) or not prefix.isidentifier():
+        raise ValueError(f"prefix: expected an identifier such as 'order', got {prefix!r}")
+    summary = getattr(result, "summary", None)
+    if not callable(summary):
+        raise TypeError(f"result: expected an experiment result with a summary() method, got "
+                        f"{type(result).__name__}")
+    values = summary()
+    if not isinstance(values, dict):
+        raise TypeError(f"result.summary(): expected a dict, got {type(values).__name__}")
+    for name, value in values.items():
+        glue(f"{prefix}_{name}", value, display=False)
+    return values

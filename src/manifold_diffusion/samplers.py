@@ -22,9 +22,10 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ._checks import as_float_array, check_finite, check_positive, check_positive_int, is_concrete
+from .keys import check_key, named_keys
 from .processes import Process
 
-__all__ = ["euler_maruyama", "heun_probability_flow", "tweedie_denoiser", "langevin",
+__all__ = ["sample", "euler_maruyama", "heun_probability_flow", "tweedie_denoiser", "langevin",
            "tempered_langevin"]
 
 
@@ -146,6 +147,65 @@ def heun_probability_flow(score_fn, x_T: Float[Array, "b d"], grid: Float[Array,
     """
     x_T, grid = _check_sampler_args(score_fn, x_T, grid, process)
     return _heun_probability_flow(score_fn, x_T, grid, process, return_path)
+
+
+def sample(key, score_fn, process: Process, n: int, grid: Float[Array, " s"], *,
+           d: int | None = None, method: str = "sde", denoise: bool = False,
+           return_path: bool = False):
+    r"""Draw ``n`` samples: start from the process's prior at ``grid[0]`` and run the reverse-time
+    sampler with ``score_fn`` down the grid -- the prelude every sampling experiment shares.
+
+    .. math:: x_T \sim N(0, \text{prior\_std}^2 I_d), \qquad
+              x_{t_{\min}} = \text{sampler}(x_T; s, \text{grid}), \qquad
+              \text{optionally } \hat x_0 = \big(x_{t_{\min}} + \sigma^2 s(x_{t_{\min}}, t_{\min})\big)/\alpha .
+
+    The prior draw and the sampler's noise use the keys ``named_keys(key, "prior", "noise")``,
+    so the same ``key`` gives the same starting points whatever the ``method``.
+
+    Args:
+      key: a ``jax.random`` key.
+      score_fn: ``score_fn(x, t)``; its dimension is ``score_fn.d`` when it has one.
+      process: the forward process (its prior starts the sampler).
+      n: number of samples.
+      grid: ``(s,)`` strictly decreasing times, as :func:`euler_maruyama` takes them.
+      d: the dimension, required when ``score_fn`` has no ``d`` attribute.
+      method: ``"sde"`` (:func:`euler_maruyama`) or ``"ode"`` (:func:`heun_probability_flow`).
+      denoise: end with one Tweedie step at ``grid[-1]`` (which must then be ``> 0``).
+      return_path: also return the ``(s, n, d)`` path.
+
+    Returns:
+      ``(n, d)`` samples (and the path, with ``return_path``).
+    """
+    key = check_key("key", key)
+    n = check_positive_int("n", n)
+    if method not in ("sde", "ode"):
+        raise ValueError(f"method: expected 'sde' or 'ode', got {method!r}")
+    score_d = getattr(score_fn, "d", None)
+    if d is None:
+        if not isinstance(score_d, (int, np.integer)):
+            raise TypeError("d: required when score_fn has no integer attribute d")
+        d = int(score_d)
+    d = check_positive_int("d", d)
+    if isinstance(score_d, (int, np.integer)) and int(score_d) != d:
+        raise ValueError(f"d: expected {int(score_d)} (score_fn.d), got {d}")
+    if not isinstance(process, Process):
+        raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
+                        f"{type(process).__name__}")
+    keys = named_keys(key, "prior", "noise")
+    x_T = process.prior_sample(keys.prior, (n, d))
+    if method == "sde":
+        out = euler_maruyama(keys.noise, score_fn, x_T, grid, process, return_path=return_path)
+    else:
+        out = heun_probability_flow(score_fn, x_T, grid, process, return_path=return_path)
+    if not denoise:
+        return out
+    x, path = out if return_path else (out, None)
+    t_last = jnp.asarray(grid)[-1]
+    if is_concrete(t_last) and not float(t_last) > 0:
+        raise ValueError("denoise: needs a grid ending at t_min > 0 (the Tweedie step evaluates the "
+                         "score there)")
+    x = tweedie_denoiser(score_fn, x, t_last, process)
+    return (x, path) if return_path else x
 
 
 def tweedie_denoiser(score_fn, x: Float[Array, "b d"], t, process: Process) -> Float[Array, "b d"]:

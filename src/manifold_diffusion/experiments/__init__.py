@@ -10,7 +10,8 @@ from . import learned_scores
 from . import manifold_hypothesis
 from . import rates
 from . import score_smoothing
+from . import harness
 from ._common import Meta, describe_key, make_meta, progress
 
-__all__ = ["Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "manifold_hypothesis",
+__all__ = ["harness", "Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "manifold_hypothesis",
            "score_smoothing", "rates", "learned_scores", "digits"]

@@ -160,6 +160,11 @@ class MixtureScore(eqx.Module):
     mixture: GaussianMixture
     process: Process
 
+    @property
+    def d(self) -> int:
+        """The dimension of the data."""
+        return self.mixture.d
+
     def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
         """Score at ``x`` (``(b, d)`` or ``(d,)``) and scalar time ``t`` in ``(0, T]``."""
         self.process.check_time(t)
