@@ -24,7 +24,17 @@ __all__ = [
     "check_finite",
     "check_positive_int",
     "check_positive",
+    "check_nonnegative",
     "check_in_interval",
+    "check_scalar",
+    "check_type",
+    "check_callable",
+    "check_monotone",
+    "check_choice",
+    "check_shape_tuple",
+    "as_real",
+    "as_point_cloud",
+    "as_numpy_float",
     "is_concrete",
 ]
 
@@ -63,6 +73,42 @@ def as_float_array(name: str, x, *, ndim: int | None = None, min_ndim: int | Non
     if min_ndim is not None and arr.ndim < min_ndim:
         raise ValueError(
             f"{name}: expected at least {min_ndim} dimensions, got shape {tuple(arr.shape)}")
+    return arr
+
+
+def as_point_cloud(name: str, x, *, d: int | None = None, what: str = "", min_points: int = 1):
+    """Validate a point cloud: a finite ``(n, d)`` float array with at least ``min_points`` rows.
+
+    A 1-D ``x`` is read as ``(n, 1)`` when ``d == 1``.
+    """
+    x = as_float_array(name, x)
+    if x.ndim == 1 and d == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"{name}: expected shape (n, d), got {tuple(x.shape)}")
+    if d is not None:
+        check_shape(name, x, (None, d), what)
+    if x.shape[0] < min_points:
+        plural = "point" if min_points == 1 else "points"
+        raise ValueError(f"{name}: expected at least {min_points} {plural}, got shape {tuple(x.shape)}")
+    check_finite(name, x)
+    return x
+
+
+def as_numpy_float(name: str, x, *, ndim: int | None = None) -> np.ndarray:
+    """``x`` as a float64 NumPy array (``TypeError`` naming ``name`` if it holds no numbers)."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}: expected an array of numbers, got {type(x).__name__}") from err
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) \
+            or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
     return arr
 
 
@@ -106,6 +152,101 @@ def check_positive(name: str, value) -> None:
         raise ValueError(f"{name}: expected a finite value > 0, got {value!r}")
 
 
+def check_nonnegative(name: str, value) -> None:
+    """Raise unless a concrete ``value`` is a finite number ``>= 0`` (all entries, for arrays)."""
+    if not is_concrete(value):
+        return
+    _check_real(name, value, "a real number >= 0")
+    arr = np.asarray(value)
+    if not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
+        raise ValueError(f"{name}: expected a finite value >= 0, got {value!r}")
+
+
+def _check_real(name: str, value, what: str) -> None:
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+    arr = np.asarray(value)
+    if (arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number)
+            or np.issubdtype(arr.dtype, np.complexfloating)):
+        raise TypeError(f"{name}: expected {what}, got {value!r}")
+
+
+def as_real(name: str, value) -> float:
+    """Return a concrete real number (Python or NumPy scalar, or a 0-d array) as a finite ``float``."""
+    check_scalar(name, value)
+    if not is_concrete(value):
+        raise TypeError(f"{name}: expected a concrete number, got a traced value (pass it outside jit)")
+    out = float(value)
+    if not np.isfinite(out):
+        raise ValueError(f"{name}: expected a finite number, got {out!r}")
+    return out
+
+
+def check_scalar(name: str, value) -> None:
+    """Raise ``TypeError`` unless ``value`` is a real number, ``ValueError`` unless it is 0-d.
+
+    Static (dtype and shape only), so it also runs on tracers.
+    """
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(f"{name}: expected a real scalar, got {type(value).__name__}")
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{name}: expected a real scalar, got {type(value).__name__}")
+        return
+    if not (jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)):
+        raise TypeError(f"{name}: expected a real scalar, got an array of dtype {dtype}")
+    if jnp.ndim(value) != 0:
+        raise ValueError(f"{name}: expected a scalar, got shape {tuple(jnp.shape(value))}")
+
+
+def check_type(name: str, value, types, what: str) -> None:
+    """Raise ``TypeError`` naming ``name`` unless ``isinstance(value, types)``; ``what`` says what was expected."""
+    if not isinstance(value, types):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+
+
+def check_callable(name: str, value, what: str = "a callable") -> None:
+    """Raise ``TypeError`` naming ``name`` unless ``value`` is callable."""
+    if not callable(value):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+
+
+def check_choice(name: str, value, choices: Sequence) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is one of ``choices``."""
+    if isinstance(value, (list, dict, set)) or value not in tuple(choices):
+        raise ValueError(f"{name}: expected one of {tuple(choices)}, got {value!r}")
+
+
+def check_monotone(name: str, x, *, increasing: bool = True, strict: bool = True) -> None:
+    """Raise ``ValueError`` unless a concrete 1-D ``x`` is finite and (strictly) monotone.
+
+    No-op for tracers.
+    """
+    if not is_concrete(x):
+        return
+    arr = np.asarray(x, np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite values")
+    step = np.diff(arr) if increasing else -np.diff(arr)
+    ok = np.all(step > 0) if strict else np.all(step >= 0)
+    if not ok:
+        kind = ("strictly " if strict else "") + ("increasing" if increasing else "decreasing")
+        raise ValueError(f"{name}: expected {kind} values, got {arr.tolist() if arr.size <= 8 else 'a sequence that is not'}")
+
+
+def check_shape_tuple(name: str, shape) -> tuple[int, ...]:
+    """Return ``shape`` as a tuple of ints after checking every size is an integer ``>= 0``."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{name}: expected a tuple of sizes such as (n, d), got {type(shape).__name__}")
+    for size in shape:
+        if isinstance(size, bool) or not isinstance(size, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name}: expected integer sizes, got {tuple(shape)!r}")
+        if size < 0:
+            raise ValueError(f"{name}: expected sizes >= 0, got {tuple(shape)}")
+    return tuple(int(size) for size in shape)
+
+
 def check_in_interval(name: str, value, low: float, high: float, *,
                       low_open: bool = True, high_open: bool = False) -> None:
     """Raise unless every entry of a concrete ``value`` lies in the interval from low to high.
@@ -114,6 +255,7 @@ def check_in_interval(name: str, value, low: float, high: float, *,
     """
     if not is_concrete(value):
         return
+    _check_real(name, value, f"a real number in the interval from {low:g} to {high:g}")
     arr = np.asarray(value, dtype=np.float64)
     above = arr > low if low_open else arr >= low
     below = arr < high if high_open else arr <= high

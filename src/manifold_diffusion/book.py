@@ -13,6 +13,8 @@ __all__ = ["glue", "glue_summary"]
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
     """``myst_nb.glue`` when MyST-NB is installed (book builds), else a display-only fallback."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name: expected a non-empty str, got {name!r}")
     try:
         from myst_nb import glue as _glue
     except ImportError:

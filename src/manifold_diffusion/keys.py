@@ -69,6 +69,8 @@ def check_key(name: str, key, *, ndim: int = 0):
 def name_tag(name: str) -> int:
     """The integer that :func:`named_keys` folds into the parent key for ``name`` (its CRC-32,
     reduced to 31 bits so that it is a valid ``fold_in`` datum on every backend)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a str, got {type(name).__name__}")
     return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
 
 
