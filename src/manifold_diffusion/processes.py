@@ -19,13 +19,18 @@ Time grids run *backwards*, from ``T`` down to ``t_min`` (optionally then to 0),
 reverse-time samplers consume them.
 """
 
+import abc
 import math
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._checks import check_in_interval, check_positive, check_positive_int
+from ._checks import (as_float_array, check_in_interval, check_positive, check_positive_int,
+                      check_scalar, check_shape_tuple)
+from ._types import ArrayInput, Size, TimeInput
+from .keys import check_key
 
 __all__ = ["Process", "VP", "VE", "uniform_grid", "geometric_grid"]
 
@@ -33,8 +38,13 @@ __all__ = ["Process", "VP", "VE", "uniform_grid", "geometric_grid"]
 class Process(eqx.Module):
     """Base class of the forward processes: a linear SDE with Gaussian transitions.
 
-    Subclasses define :meth:`marginal`, :meth:`drift`, :meth:`diffusion` and the prior.
-    ``T`` is the terminal time; valid times are ``0 < t <= T``.
+    Subclasses define the abstract :meth:`marginal`, :meth:`drift`, :meth:`diffusion` and
+    :meth:`prior_std`. ``T`` is the terminal time; valid diffusion times are ``0 < t <= T``
+    (``marginal``, ``drift`` and ``diffusion`` also accept ``t = 0``, the data itself).
+
+    Checks: the public methods check their arguments eagerly; a time is checked against the
+    process only when it is concrete (under ``jit`` the caller checks its times, as every
+    sampler checks its grid before it starts).
     """
 
     T: float = eqx.field(static=True)
@@ -42,47 +52,89 @@ class Process(eqx.Module):
     def __check_init__(self):
         check_positive("T", self.T)
 
-    def marginal(self, t: Float[ArrayLike, "..."]) -> tuple[Array, Array]:
-        r"""Return :math:`(\alpha_t, \sigma_t)` with :math:`X_t | X_0 \sim N(\alpha_t X_0, \sigma_t^2 I)`."""
-        raise NotImplementedError
+    # ---------------------------------------------------------------- defined by subclasses
+    @abc.abstractmethod
+    def _marginal(self, t: Array) -> tuple[Array, Array]:
+        """``(alpha_t, sigma_t)`` at checked times ``t`` (any shape)."""
 
-    def drift(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
-        """Forward drift :math:`f(x, t)`; shape of ``x``."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _drift(self, x: Array, t: Array) -> Array:
+        """Forward drift at checked ``(x, t)``."""
 
-    def diffusion(self, t) -> Array:
-        """Forward diffusion coefficient :math:`g(t)` (a scalar)."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _diffusion(self, t: Array) -> Array:
+        """Diffusion coefficient at a checked scalar ``t``."""
 
+    @abc.abstractmethod
     def prior_std(self) -> float:
         """Standard deviation of the Gaussian prior the reverse samplers start from."""
-        raise NotImplementedError
 
-    def sde(self, x, t) -> tuple[Array, Array]:
+    # ---------------------------------------------------------------- public interface
+    def _times(self, t, name: str = "t", *, allow_zero: bool = True):
+        """``t`` as a float array, checked against ``[0, T]`` (or ``(0, T]``) when concrete."""
+        t = as_float_array(name, t)
+        check_in_interval(name, t, 0.0, self.T, low_open=not allow_zero)
+        return t
+
+    def marginal(self, t: TimeInput) -> tuple[Float[Array, "*s"], Float[Array, "*s"]]:
+        r"""Return :math:`(\alpha_t, \sigma_t)` with :math:`X_t | X_0 \sim N(\alpha_t X_0, \sigma_t^2 I)`.
+
+        ``t``: times in ``[0, T]``, any shape (checked when concrete); the outputs have its shape.
+        """
+        return self._marginal(self._times(t))
+
+    def drift(self, x: ArrayInput, t: TimeInput) -> Float[Array, "..."]:
+        """Forward drift :math:`f(x, t)`; shape of ``x``; ``t`` a scalar in ``[0, T]``."""
+        x = as_float_array("x", x)
+        check_scalar("t", t)
+        return self._drift(x, self._times(t))
+
+    def diffusion(self, t: TimeInput) -> Float[Array, ""]:
+        """Forward diffusion coefficient :math:`g(t)` (a scalar); ``t`` a scalar in ``[0, T]``."""
+        check_scalar("t", t)
+        return self._diffusion(self._times(t))
+
+    def sde(self, x: ArrayInput, t: TimeInput) -> tuple[Float[Array, "..."], Float[Array, ""]]:
         """``(drift, diffusion)`` of the forward SDE at ``(x, t)``."""
         return self.drift(x, t), self.diffusion(t)
 
-    def check_time(self, t, name: str = "t") -> None:
-        """Raise ``ValueError`` unless a concrete ``t`` lies in ``(0, T]``."""
+    def check_time(self, t: TimeInput, name: str = "t") -> None:
+        """Raise ``ValueError`` unless a concrete ``t`` lies in ``(0, T]`` (``TypeError`` if not a number)."""
+        if not isinstance(name, str):
+            raise TypeError(f"name: expected the argument's name (a str), got {type(name).__name__}")
+        if isinstance(t, (str, bytes)) or t is None:
+            raise TypeError(f"{name}: expected a time in (0, {self.T:g}], got {type(t).__name__}")
         check_in_interval(name, t, 0.0, self.T)
 
-    def perturb(self, key, x0: Float[Array, "b d"], t) -> Float[Array, "b d"]:
-        r"""Draw :math:`X_t = \alpha_t x_0 + \sigma_t Z`, :math:`Z \sim N(0, I)`. Shape of ``x0``."""
-        import jax
+    def perturb(self, key: PRNGKeyArray, x0: ArrayInput, t: TimeInput
+                ) -> Float[Array, "*b d"]:
+        r"""Draw :math:`X_t = \alpha_t x_0 + \sigma_t Z`, :math:`Z \sim N(0, I)`. Shape of ``x0``.
 
+        ``t``: a scalar in ``(0, T]`` (checked when concrete).
+        """
+        key = check_key("key", key)
+        x0 = as_float_array("x0", x0, min_ndim=1)
+        check_scalar("t", t)
         self.check_time(t)
-        alpha, sigma = self.marginal(jnp.asarray(t, x0.dtype))
+        alpha, sigma = self._marginal(jnp.asarray(t, x0.dtype))
         return alpha * x0 + sigma * jax.random.normal(key, x0.shape, x0.dtype)
 
-    def prior_sample(self, key, shape: tuple[int, ...], dtype=None) -> Array:
-        """Draw ``shape`` from the prior :math:`N(0, \\text{prior\\_std}^2 I)` that starts sampling."""
-        import jax
+    def prior_sample(self, key: PRNGKeyArray, shape: tuple[int, ...], dtype=None) -> Float[Array, "..."]:
+        """Draw ``shape`` from the prior :math:`N(0, \\text{prior\\_std}^2 I)` that starts sampling.
 
-        dtype = dtype or jnp.result_type(float)
+        Args: key: a ``jax.random`` key. shape: a tuple of sizes ``>= 0``, e.g. ``(n, d)``.
+        dtype: a floating dtype (default: JAX's default float).
+        """
+        key = check_key("key", key)
+        shape = check_shape_tuple("shape", shape)
+        dtype = jnp.result_type(float) if dtype is None else dtype
+        if not jnp.issubdtype(dtype, jnp.floating):
+            raise TypeError(f"dtype: expected a floating dtype, got {dtype!r}")
         return self.prior_std() * jax.random.normal(key, shape, dtype)
 
-    def prior_log_prob(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
-        """Log-density of the prior at ``x``."""
+    def prior_log_prob(self, x: ArrayInput) -> Float[Array, "*b"]:
+        """Log-density of the prior at ``x`` (``(b, d)``, or ``(d,)`` giving a scalar)."""
+        x = as_float_array("x", x, min_ndim=1)
         s2 = self.prior_std() ** 2
         d = x.shape[-1]
         return -0.5 * jnp.sum(x * x, axis=-1) / s2 - 0.5 * d * math.log(2 * math.pi * s2)
@@ -99,14 +151,13 @@ class VP(Process):
 
     T: float = eqx.field(static=True, default=5.0)
 
-    def marginal(self, t):
-        t = jnp.asarray(t)
+    def _marginal(self, t):
         return jnp.exp(-t), jnp.sqrt(-jnp.expm1(-2.0 * t))
 
-    def drift(self, x, t):
+    def _drift(self, x, t):
         return -x
 
-    def diffusion(self, t):
+    def _diffusion(self, t):
         return jnp.sqrt(jnp.asarray(2.0, jnp.result_type(t, float)))
 
     def prior_std(self) -> float:
@@ -122,14 +173,13 @@ class VE(Process):
 
     T: float = eqx.field(static=True, default=9.0)
 
-    def marginal(self, t):
-        t = jnp.asarray(t)
+    def _marginal(self, t):
         return jnp.ones_like(t), jnp.sqrt(t)
 
-    def drift(self, x, t):
+    def _drift(self, x, t):
         return jnp.zeros_like(x)
 
-    def diffusion(self, t):
+    def _diffusion(self, t):
         return jnp.ones((), jnp.result_type(t, float))
 
     def prior_std(self) -> float:
@@ -144,7 +194,7 @@ def _check_grid_args(T, t_min, n_steps) -> int:
     return check_positive_int("n_steps", n_steps)
 
 
-def uniform_grid(T: float, t_min: float, n_steps: int, *, include_zero: bool = False
+def uniform_grid(T: float, t_min: float, n_steps: Size, *, include_zero: bool = False
                  ) -> Float[Array, " s"]:
     """Uniform decreasing grid ``T = t_0 > ... > t_{n_steps} = t_min``.
 
@@ -158,7 +208,7 @@ def uniform_grid(T: float, t_min: float, n_steps: int, *, include_zero: bool = F
     return jnp.append(grid, 0.0) if include_zero else grid
 
 
-def geometric_grid(T: float, t_min: float, n_steps: int, *, include_zero: bool = False
+def geometric_grid(T: float, t_min: float, n_steps: Size, *, include_zero: bool = False
                    ) -> Float[Array, " s"]:
     r"""Geometric decreasing grid :math:`t_j = T\,(t_{\min}/T)^{j/n}`, :math:`j = 0..n`.
 

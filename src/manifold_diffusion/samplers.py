@@ -13,6 +13,14 @@ with a ``lax.scan``, one compiled program whatever the number of steps. Step ``i
 noise from ``fold_in(key, i)``, so a result does not depend on how the batch is laid out.
 The last step is taken without noise ("denoising is one predictor step without noise"); when
 the grid ends at 0 the score is never evaluated there.
+
+**Checks** (eager, before anything is compiled): the key (``keys.check_key``); ``score_fn`` is
+callable and ``process`` a :class:`~manifold_diffusion.processes.Process` -- the score's own
+``score_fn.process`` when it has one (``ValueError`` naming ``process`` otherwise: a VP score
+sampled under VE runs, but samples nothing meaningful); the starting points are finite
+``(b, d)`` with ``d == score_fn.d`` when the score has one; the grid is finite, strictly
+decreasing, in ``(0, T]`` (its last time may be 0). Grid and starting points are checked only
+when concrete: inside a caller's ``jit`` the shapes are still checked, the values are not.
 """
 
 import equinox as eqx
@@ -21,7 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ._checks import as_float_array, check_finite, check_positive, check_positive_int, is_concrete
+from ._checks import (as_float_array, check_callable, check_choice, check_finite, check_positive,
+                      check_positive_int, check_scalar, check_type, is_concrete)
+from ._types import ArrayInput, Size, TimeInput
 from .keys import check_key, named_keys
 from .processes import Process
 
@@ -29,16 +39,31 @@ __all__ = ["sample", "euler_maruyama", "heun_probability_flow", "tweedie_denoise
            "tempered_langevin"]
 
 
+def _check_score_and_process(score_fn, process, *, name: str = "process"):
+    """``score_fn`` is callable and ``process`` a Process, the same as ``score_fn.process`` if it has one."""
+    check_callable("score_fn", score_fn, "a callable score_fn(x, t)")
+    check_type(name, process, Process, "a manifold_diffusion Process (VP, VE)")
+    own = getattr(score_fn, "process", None)
+    if isinstance(own, Process) and own != process:
+        raise ValueError(f"{name}: expected the process the score was built on ({own!r}), got "
+                         f"{process!r}; sample with score_fn.process")
+
+
+def _check_points(name: str, x, score_fn):
+    """A finite ``(b, d)`` array with ``b, d >= 1`` and ``d == score_fn.d`` when the score has one."""
+    x = as_float_array(name, x, ndim=2)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name}: expected shape (b, d) with b, d >= 1, got {x.shape}")
+    score_d = getattr(score_fn, "d", None)
+    if isinstance(score_d, (int, np.integer)) and x.shape[1] != int(score_d):
+        raise ValueError(f"{name}: expected shape (b, {int(score_d)}) (d = score_fn.d), got {x.shape}")
+    check_finite(name, x)
+    return x
+
+
 def _check_sampler_args(score_fn, x_T, grid, process):
-    if not callable(score_fn):
-        raise TypeError(f"score_fn: expected a callable score_fn(x, t), got {type(score_fn).__name__}")
-    if not isinstance(process, Process):
-        raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
-                        f"{type(process).__name__}")
-    x_T = as_float_array("x_T", x_T, ndim=2)
-    if x_T.shape[0] == 0 or x_T.shape[1] == 0:
-        raise ValueError(f"x_T: expected shape (b, d) with b, d >= 1, got {x_T.shape}")
-    check_finite("x_T", x_T)
+    _check_score_and_process(score_fn, process)
+    x_T = _check_points("x_T", x_T, score_fn)
     grid = as_float_array("grid", grid, ndim=1).astype(x_T.dtype)
     if grid.shape[0] < 2:
         raise ValueError(f"grid: expected at least 2 times, got shape {grid.shape}")
@@ -83,7 +108,7 @@ def _euler_maruyama(key, score_fn, x_T, grid, process, return_path):
     return _scan_steps(step, x_T, grid, return_path)
 
 
-def euler_maruyama(key, score_fn, x_T: Float[Array, "b d"], grid: Float[Array, " s"],
+def euler_maruyama(key, score_fn, x_T: ArrayInput, grid: ArrayInput,
                    process: Process, *, return_path: bool = False):
     r"""Sample the reverse SDE with Euler--Maruyama.
 
@@ -109,6 +134,7 @@ def euler_maruyama(key, score_fn, x_T: Float[Array, "b d"], grid: Float[Array, "
       ``(b, d)`` samples at ``grid[-1]``; with ``return_path``, also the ``(s, b, d)`` path
       (``path[0] = x_T``).
     """
+    key = check_key("key", key)
     x_T, grid = _check_sampler_args(score_fn, x_T, grid, process)
     return _euler_maruyama(key, score_fn, x_T, grid, process, return_path)
 
@@ -133,7 +159,7 @@ def _heun_probability_flow(score_fn, x_T, grid, process, return_path):
     return _scan_steps(step, x_T, grid, return_path)
 
 
-def heun_probability_flow(score_fn, x_T: Float[Array, "b d"], grid: Float[Array, " s"],
+def heun_probability_flow(score_fn, x_T: ArrayInput, grid: ArrayInput,
                           process: Process, *, return_path: bool = False):
     r"""Integrate the probability-flow ODE backwards with Heun's second-order method.
 
@@ -149,8 +175,8 @@ def heun_probability_flow(score_fn, x_T: Float[Array, "b d"], grid: Float[Array,
     return _heun_probability_flow(score_fn, x_T, grid, process, return_path)
 
 
-def sample(key, score_fn, process: Process, n: int, grid: Float[Array, " s"], *,
-           d: int | None = None, method: str = "sde", denoise: bool = False,
+def sample(key, score_fn, process: Process, n: Size, grid: ArrayInput, *,
+           d: Size | None = None, method: str = "sde", denoise: bool = False,
            return_path: bool = False):
     r"""Draw ``n`` samples: start from the process's prior at ``grid[0]`` and run the reverse-time
     sampler with ``score_fn`` down the grid -- the prelude every sampling experiment shares.
@@ -177,9 +203,9 @@ def sample(key, score_fn, process: Process, n: int, grid: Float[Array, " s"], *,
       ``(n, d)`` samples (and the path, with ``return_path``).
     """
     key = check_key("key", key)
+    _check_score_and_process(score_fn, process)
     n = check_positive_int("n", n)
-    if method not in ("sde", "ode"):
-        raise ValueError(f"method: expected 'sde' or 'ode', got {method!r}")
+    check_choice("method", method, ("sde", "ode"))
     score_d = getattr(score_fn, "d", None)
     if d is None:
         if not isinstance(score_d, (int, np.integer)):
@@ -188,9 +214,10 @@ def sample(key, score_fn, process: Process, n: int, grid: Float[Array, " s"], *,
     d = check_positive_int("d", d)
     if isinstance(score_d, (int, np.integer)) and int(score_d) != d:
         raise ValueError(f"d: expected {int(score_d)} (score_fn.d), got {d}")
-    if not isinstance(process, Process):
-        raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
-                        f"{type(process).__name__}")
+    grid = as_float_array("grid", grid, ndim=1)
+    if denoise and grid.shape[0] and is_concrete(grid) and not float(grid[-1]) > 0:
+        raise ValueError("denoise: needs a grid ending at t_min > 0 (the Tweedie step evaluates the "
+                         "score there)")
     keys = named_keys(key, "prior", "noise")
     x_T = process.prior_sample(keys.prior, (n, d))
     if method == "sde":
@@ -200,15 +227,11 @@ def sample(key, score_fn, process: Process, n: int, grid: Float[Array, " s"], *,
     if not denoise:
         return out
     x, path = out if return_path else (out, None)
-    t_last = jnp.asarray(grid)[-1]
-    if is_concrete(t_last) and not float(t_last) > 0:
-        raise ValueError("denoise: needs a grid ending at t_min > 0 (the Tweedie step evaluates the "
-                         "score there)")
-    x = tweedie_denoiser(score_fn, x, t_last, process)
+    x = tweedie_denoiser(score_fn, x, grid[-1], process)
     return (x, path) if return_path else x
 
 
-def tweedie_denoiser(score_fn, x: Float[Array, "b d"], t, process: Process) -> Float[Array, "b d"]:
+def tweedie_denoiser(score_fn, x: ArrayInput, t: TimeInput, process: Process) -> Float[Array, "b d"]:
     r"""Posterior mean of the clean data from the score (Tweedie's formula).
 
     .. math:: E[X_0 \mid X_t = x] = \frac{x + \sigma_t^2\, \nabla\log p_t(x)}{\alpha_t}.
@@ -216,9 +239,9 @@ def tweedie_denoiser(score_fn, x: Float[Array, "b d"], t, process: Process) -> F
     Args: score_fn: a score. x: ``(b, d)``. t: scalar in ``(0, T]``. process: the process.
     Returns: ``(b, d)``.
     """
-    if not callable(score_fn):
-        raise TypeError(f"score_fn: expected a callable score_fn(x, t), got {type(score_fn).__name__}")
-    x = as_float_array("x", x, ndim=2)
+    _check_score_and_process(score_fn, process)
+    x = _check_points("x", x, score_fn)
+    check_scalar("t", t)
     process.check_time(t)
     alpha, sigma = process.marginal(jnp.asarray(t, x.dtype))
     return (x + sigma * sigma * score_fn(x, t)) / alpha
@@ -226,20 +249,17 @@ def tweedie_denoiser(score_fn, x: Float[Array, "b d"], t, process: Process) -> F
 
 # ------------------------------------------------------------------ Langevin at a fixed noise level
 def _check_langevin_args(score_fn, x0, t, step_size, n_steps, tempering):
-    if not callable(score_fn):
-        raise TypeError(f"score_fn: expected a callable score_fn(x, t), got {type(score_fn).__name__}")
-    x0 = as_float_array("x0", x0, ndim=2)
-    if x0.shape[0] == 0 or x0.shape[1] == 0:
-        raise ValueError(f"x0: expected shape (b, d) with b, d >= 1, got {x0.shape}")
-    check_finite("x0", x0)
+    check_callable("score_fn", score_fn, "a callable score_fn(x, t)")
+    x0 = _check_points("x0", x0, score_fn)
     for name, value in (("t", t), ("step_size", step_size)):
-        if jnp.ndim(value) != 0:
-            raise ValueError(f"{name}: expected a scalar, got shape {jnp.shape(value)}")
+        check_scalar(name, value)
         check_positive(name, value)
+    process = getattr(score_fn, "process", None)
+    if isinstance(process, Process):
+        process.check_time(t)
     n_steps = check_positive_int("n_steps", n_steps)
     if tempering is not None:
-        if jnp.ndim(tempering) != 0:
-            raise ValueError(f"alpha: expected a scalar, got shape {jnp.shape(tempering)}")
+        check_scalar("alpha", tempering)
         if is_concrete(tempering) and not (np.isfinite(float(tempering)) and float(tempering) >= 0):
             raise ValueError(f"alpha: expected a finite value >= 0, got {tempering!r}")
     return x0, n_steps
@@ -261,7 +281,7 @@ def _langevin(key, score_fn, x0, t, step_size, factor, n_steps):
     return x_last
 
 
-def langevin(key, score_fn, x0: Float[Array, "b d"], t, step_size, n_steps: int
+def langevin(key, score_fn, x0: ArrayInput, t: TimeInput, step_size: TimeInput, n_steps: Size
              ) -> Float[Array, "b d"]:
     r"""Unadjusted Langevin algorithm at the fixed noise level ``t``.
 
@@ -288,11 +308,12 @@ def langevin(key, score_fn, x0: Float[Array, "b d"], t, step_size, n_steps: int
     Returns:
       ``(b, d)`` the chains after ``n_steps`` steps.
     """
+    key = check_key("key", key)
     x0, n_steps = _check_langevin_args(score_fn, x0, t, step_size, n_steps, None)
     return _langevin(key, score_fn, x0, t, step_size, 1.0, n_steps)
 
 
-def tempered_langevin(key, score_fn, x0: Float[Array, "b d"], t, step_size, n_steps: int,
+def tempered_langevin(key, score_fn, x0: ArrayInput, t: TimeInput, step_size: TimeInput, n_steps: Size,
                       alpha, *, process: Process | None = None) -> Float[Array, "b d"]:
     r"""Tempered-score Langevin: the score multiplied by :math:`\sigma_t^\alpha` :cite:`shen2026manifold`.
 
@@ -315,13 +336,12 @@ def tempered_langevin(key, score_fn, x0: Float[Array, "b d"], t, step_size, n_st
     Returns:
       ``(b, d)`` the chains after ``n_steps`` steps.
     """
+    key = check_key("key", key)
     if process is None:
         process = getattr(score_fn, "process", None)
         if process is None:
             raise TypeError("process: required when score_fn has no .process attribute")
-    if not isinstance(process, Process):
-        raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
-                        f"{type(process).__name__}")
+    _check_score_and_process(score_fn, process)
     x0, n_steps = _check_langevin_args(score_fn, x0, t, step_size, n_steps, alpha)
     process.check_time(t)
     _, sigma = process.marginal(jnp.asarray(t, x0.dtype))

@@ -14,10 +14,19 @@ coordinates (arc length on curves), and densities (:mod:`.densities`) act on the
 - :class:`FlatTorus` (in :math:`\mathbb R^4`), :class:`Torus` (in :math:`\mathbb R^3`);
 - :class:`SwissRoll`;
 - :class:`AffineSubspace`, :func:`random_subspace`;
-- :func:`embed` -- a random isometric embedding into :math:`\mathbb R^d`.
+- :func:`embed` -- a random isometric embedding into :math:`\mathbb R^d`;
+- :mod:`.estimate` -- a closed curve estimated from samples (:class:`FourierCurve`).
+
+Every manifold, and every estimated one, is a :class:`Projector` (``d``, ``project``,
+``distance``): code that needs only a nearest-point map takes a ``Projector``. The numerical
+routines the curves share (:func:`point_derivatives`, :func:`curve_nearest_parameter`,
+:func:`solve_monotone`, :func:`curve_reach`) are public for new curves, in and outside this
+package.
 """
 
-from ._base import Manifold
+from . import curves, densities, spheres, subspace, swiss_roll, torus
+from ._base import (Manifold, Projector, TangentProjector, curve_nearest_parameter, curve_reach, point_derivatives,
+                    solve_monotone)
 from .curves import (ClosedCurve, Ellipse, LacunaryCurve, LimaBean, RadialCurve, RoughCurve,
                      ToroidalHelix, WavyCircle)
 from .densities import (CircularDensity, Cusp, PiecewiseConstant, ProductDensity, Uniform, VonMises,
@@ -31,7 +40,20 @@ from .swiss_roll import SwissRoll
 from .torus import FlatTorus, Torus
 
 __all__ = [
+    "curves",
+    "densities",
+    "estimate",
+    "spheres",
+    "subspace",
+    "swiss_roll",
+    "torus",
     "Manifold",
+    "Projector",
+    "TangentProjector",
+    "point_derivatives",
+    "curve_nearest_parameter",
+    "solve_monotone",
+    "curve_reach",
     "Sphere",
     "Circle",
     "ClosedCurve",
@@ -58,4 +80,8 @@ __all__ = [
     "Cusp",
     "ProductDensity",
     "wrap_angle",
+    "FourierCurve",
+    "fit_fourier_curve",
+    "fourier_order",
+    "hausdorff_distance",
 ]

@@ -39,17 +39,76 @@ Shapes: points are ``(b, d)`` (a single point ``(d,)`` is accepted and gives unb
 results); coordinates ``(b, k)`` (``(b,)`` is accepted when ``k == 1``).
 """
 
+import abc
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
-from .._checks import as_float_array, check_finite, check_positive_int, check_shape
+from .._checks import (as_float_array, as_numpy_float, as_real, check_callable, check_finite,
+                       check_positive_int, check_scalar, check_shape)
+from .._types import ArrayInput, Size
+from ..keys import check_key
 
-__all__ = ["Manifold", "curve_nearest_parameter", "solve_monotone", "curve_reach"]
+__all__ = ["Manifold", "Projector", "TangentProjector", "point_derivatives", "curve_nearest_parameter", "solve_monotone",
+           "curve_reach"]
+
+
+@runtime_checkable
+class Projector(Protocol):
+    r"""What a set :math:`M\subset\mathbb R^d` with a nearest-point map offers: the projection protocol.
+
+    Every :class:`Manifold` is a projector, and so is an estimated manifold such as
+    :class:`~manifold_diffusion.manifolds.estimate.FourierCurve`. Code that needs only the
+    geometry of a set (a coarse score :math:`-(x - \alpha_t\hat P(x/\alpha_t))/\sigma_t^2`, a distance
+    metric) takes a ``Projector`` and checks ``isinstance(obj, Projector)``, instead of probing
+    attributes. Both methods are jittable: their argument checks are static under ``jit``.
+
+    Attributes:
+      d: the ambient dimension.
+    """
+
+    @property
+    def d(self) -> int:
+        """Ambient dimension."""
+
+    def project(self, x: ArrayInput) -> Float[Array, "b d"]:
+        r"""Nearest point :math:`\Pi_M x` of each row of ``x``; ``(b, d) -> (b, d)``."""
+
+    def distance(self, x: ArrayInput) -> Float[Array, " b"]:
+        r"""Distance :math:`\|x - \Pi_M x\|` of each row of ``x`` to the set; ``(b, d) -> (b,)``."""
+
+
+@runtime_checkable
+class TangentProjector(Protocol):
+    r"""A nearest-point map with tangent spaces: what moving *along* a set needs.
+
+    Every :class:`Manifold` is one, and so is a tabulated curve such as
+    :class:`~manifold_diffusion.data.TabulatedCurve`; the manifold-adapted kernel of
+    :class:`~manifold_diffusion.scores.SmoothedScore` takes one.
+
+    Attributes:
+      d, k: the ambient and intrinsic dimensions.
+    """
+
+    @property
+    def d(self) -> int:
+        """Ambient dimension."""
+
+    @property
+    def k(self) -> int:
+        """Intrinsic dimension."""
+
+    def project(self, x: ArrayInput) -> Float[Array, "b d"]:
+        r"""Nearest point :math:`\Pi_M x` of each row of ``x``; ``(b, d) -> (b, d)``."""
+
+    def tangent_basis(self, x: ArrayInput) -> Float[Array, "b d k"]:
+        r"""Orthonormal basis of the tangent space at :math:`\Pi_M x`; ``(b, d) -> (b, d, k)``."""
+
 
 TWO_PI = 2.0 * np.pi
 
@@ -65,37 +124,43 @@ class Manifold(eqx.Module):
     """
 
     # ----------------------------------------------------------------- to be defined by subclasses
+    k: eqx.AbstractVar[int]
+    d: eqx.AbstractVar[int]
+
     @property
+    @abc.abstractmethod
     def coord_low(self) -> tuple[float, ...] | None:
         """Lower corner of the box of volume coordinates (``None``: no global coordinates)."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def coord_high(self) -> tuple[float, ...] | None:
         """Upper corner of the box of volume coordinates."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def reach(self) -> float:
         r"""Reach :math:`\tau` of ``M``: every point closer than :math:`\tau` has a unique projection."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def volume(self) -> float:
         """k-dimensional volume of ``M`` (length of a curve, area of a surface)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _locate(self, x):
-        raise NotImplementedError
+        """Foot points ``(b, d)`` and their coordinates ``(b, k)`` of checked ``x`` ``(b, d)``."""
 
     def _project(self, x):
         return self._locate(x)[0]
 
+    @abc.abstractmethod
     def _embed_coords(self, u):
-        raise NotImplementedError
+        """Points ``(b, d)`` at checked volume coordinates ``u`` ``(b, k)``."""
 
+    @abc.abstractmethod
     def _tangent_basis(self, x, p, u):
-        raise NotImplementedError
+        """Orthonormal ``(b, d, k)`` tangent bases at the feet ``p`` (coordinates ``u``) of ``x``."""
 
     def _sample_uniform(self, key, n):
         """Volume-uniform points and coordinates: uniform on the box of volume coordinates."""
@@ -105,7 +170,7 @@ class Manifold(eqx.Module):
         return self._embed_coords(u), u
 
     # ------------------------------------------------------------------------ public interface
-    def sample(self, key: PRNGKeyArray, n: int, density=None) -> Float[Array, "n d"]:
+    def sample(self, key: PRNGKeyArray, n: Size, density=None) -> Float[Array, "n d"]:
         """Draw ``n`` points on ``M``.
 
         Args:
@@ -118,26 +183,28 @@ class Manifold(eqx.Module):
         Returns:
           ``(n, d)`` points on ``M``.
         """
+        key = check_key("key", key)
         n = check_positive_int("n", n)
-        self._check_density(density)
+        self.check_density(density)
         return _jit_sample(self, key, n, density)[0]
 
-    def sample_with_coords(self, key: PRNGKeyArray, n: int, density=None
+    def sample_with_coords(self, key: PRNGKeyArray, n: Size, density=None
                            ) -> tuple[Float[Array, "n d"], Float[Array, "n k"]]:
         """Like :meth:`sample`, also returning the ``(n, k)`` volume coordinates of the points."""
+        key = check_key("key", key)
         n = check_positive_int("n", n)
         self._require_coords("sample_with_coords")
-        self._check_density(density)
+        self.check_density(density)
         return _jit_sample(self, key, n, density)
 
-    def embed_coords(self, u: Float[Array, "b k"]) -> Float[Array, "b d"]:
+    def embed_coords(self, u: ArrayInput) -> Float[Array, "... d"]:
         """The parametrisation: volume coordinates ``(b, k)`` to points ``(b, d)`` on ``M``."""
         self._require_coords("embed_coords")
         u, single = self._as_coords("u", u)
         out = _jit_embed(self, u)
         return out[0] if single else out
 
-    def project(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
+    def project(self, x: ArrayInput) -> Float[Array, "*b d"]:
         r"""Nearest point :math:`\Pi_M x = \arg\min_{p\in M}\|x - p\|` of each row of ``x``.
 
         Unique when :math:`\operatorname{dist}(x, M) < \tau` (the reach); elsewhere one of the
@@ -153,20 +220,20 @@ class Manifold(eqx.Module):
         out = _jit_geometry(self, x)[0]
         return out[0] if single else out
 
-    def distance(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
+    def distance(self, x: ArrayInput) -> Float[Array, "*b"]:
         r"""Distance :math:`\|x - \Pi_M x\|` of each row of ``x`` (``(b, d)``) to ``M``; ``(b,)``."""
         x, single = self._as_points("x", x)
         out = _jit_geometry(self, x)[2]
         return out[0] if single else out
 
-    def coords(self, x: Float[Array, "b d"]) -> Float[Array, "b k"]:
+    def coords(self, x: ArrayInput) -> Float[Array, "*b k"]:
         r"""Volume coordinates ``(b, k)`` of the projections :math:`\Pi_M x` of ``x`` (``(b, d)``)."""
         self._require_coords("coords")
         x, single = self._as_points("x", x)
         out = _jit_geometry(self, x)[1]
         return out[0] if single else out
 
-    def tangent_basis(self, x: Float[Array, "b d"]) -> Float[Array, "b d k"]:
+    def tangent_basis(self, x: ArrayInput) -> Float[Array, "*b d k"]:
         r"""Orthonormal basis ``(b, d, k)`` of the tangent space at :math:`\Pi_M x`.
 
         ``x`` (``(b, d)``) need not lie on ``M``; the basis is taken at its projection.
@@ -175,7 +242,7 @@ class Manifold(eqx.Module):
         out = _jit_tangent(self, x)
         return out[0] if single else out
 
-    def density_coords(self, u: Float[Array, "b k"]) -> Float[Array, "b k"]:
+    def density_coords(self, u: ArrayInput) -> Float[Array, "... k"]:
         r"""Angles :math:`v_i = 2\pi(u_i - \ell_i)/(h_i - \ell_i)\in[0, 2\pi)` that densities act on.
 
         Args:
@@ -191,7 +258,7 @@ class Manifold(eqx.Module):
         v = TWO_PI * (u - low[None, :]) / (high - low)[None, :]
         return v[0] if single else v
 
-    def log_prob(self, u: Float[Array, "b k"], density=None) -> Float[Array, " b"]:
+    def log_prob(self, u: ArrayInput, density=None) -> Float[Array, "*b"]:
         r"""Log-density w.r.t. the volume measure of ``M`` at coordinates ``u``.
 
         .. math:: \log p(u) = \log q\big(v(u)\big) + k\log 2\pi - \log\operatorname{vol}(M),
@@ -205,11 +272,11 @@ class Manifold(eqx.Module):
         Returns:
           ``(b,)`` log-densities.
         """
-        self._check_density(density)
+        self.check_density(density)
         v = self.density_coords(u)
         single = v.ndim == 1
         v = jnp.atleast_2d(v)
-        base = self.k * np.log(TWO_PI) - np.log(self.volume)
+        base = float(self.k * np.log(TWO_PI) - np.log(self.volume))
         if density is None:
             out = jnp.full(v.shape[:1], -self.k * np.log(TWO_PI), v.dtype)
         else:
@@ -251,7 +318,8 @@ class Manifold(eqx.Module):
                 f"{type(self).__name__}.{what}: this manifold has no global intrinsic coordinates "
                 f"(k={self.k}); use sample/project/distance/tangent_basis")
 
-    def _check_density(self, density):
+    def check_density(self, density) -> None:
+        """Raise unless ``density`` is ``None`` or a density of :mod:`.densities` on ``k`` angles."""
         if density is None:
             return
         if self.coord_low is None:
@@ -305,6 +373,8 @@ def point_derivatives(point_fn: Callable, t):
     Forward-mode (nested ``jvp``); returns three ``(d,)`` arrays
     :math:`\gamma(t), \gamma'(t), \gamma''(t)`.
     """
+    check_callable("point_fn", point_fn, "a function of a scalar parameter")
+    check_scalar("t", t)
     one = jnp.ones_like(t)
 
     def first(s):
@@ -315,8 +385,8 @@ def point_derivatives(point_fn: Callable, t):
 
 
 def curve_nearest_parameter(point_fn: Callable, x: Float[Array, "b d"], *, t_low: float,
-                            t_high: float, periodic: bool, n_grid: int, n_newton: int = 8,
-                            batch_size: int = 512) -> Float[Array, " b"]:
+                            t_high: float, periodic: bool, n_grid: Size, n_newton: Size = 8,
+                            batch_size: Size = 512) -> Float[Array, " b"]:
     r"""Parameter :math:`t^*(x) = \arg\min_t \|x - \gamma(t)\|^2` of the nearest point of a curve.
 
     Two stages, both vectorised over the batch:
@@ -348,6 +418,14 @@ def curve_nearest_parameter(point_fn: Callable, x: Float[Array, "b d"], *, t_low
     Returns:
       ``(b,)`` parameters in ``[t_low, t_high)`` (closed) or ``[t_low, t_high]`` (open).
     """
+    check_callable("point_fn", point_fn, "a function of a scalar parameter")
+    x = as_float_array("x", x, ndim=2)
+    t_low, t_high = as_real("t_low", t_low), as_real("t_high", t_high)
+    if not t_high > t_low:
+        raise ValueError(f"t_high: expected t_high > t_low = {t_low}, got {t_high}")
+    n_grid = check_positive_int("n_grid", n_grid, minimum=2)
+    n_newton = check_positive_int("n_newton", n_newton, minimum=0)
+    batch_size = check_positive_int("batch_size", batch_size)
     dtype = x.dtype
     span = t_high - t_low
     if periodic:
@@ -393,7 +471,7 @@ def curve_nearest_parameter(point_fn: Callable, x: Float[Array, "b d"], *, t_low
     return jax.vmap(refine)(x, t0)
 
 
-def solve_monotone(fn: Callable, derivative: Callable, target, low, high, n_iter: int = 40):
+def solve_monotone(fn: Callable, derivative: Callable, target, low, high, n_iter: Size = 40):
     r"""Solve :math:`f(t) = y` for an increasing :math:`f` on a bracket, elementwise.
 
     Newton's method safeguarded by bisection: the bracket :math:`[\ell, h]` with
@@ -410,9 +488,17 @@ def solve_monotone(fn: Callable, derivative: Callable, target, low, high, n_iter
     Returns:
       ``(b,)`` solutions.
     """
-    target = jnp.asarray(target)
-    low = jnp.broadcast_to(jnp.asarray(low, target.dtype), target.shape)
-    high = jnp.broadcast_to(jnp.asarray(high, target.dtype), target.shape)
+    check_callable("fn", fn, "an increasing function")
+    check_callable("derivative", derivative, "the derivative of fn")
+    target = as_float_array("target", target)
+    n_iter = check_positive_int("n_iter", n_iter)
+    low, high = as_float_array("low", low), as_float_array("high", high)
+    for name, arr in (("low", low), ("high", high)):
+        if arr.ndim and arr.shape != target.shape:
+            raise ValueError(f"{name}: expected a scalar or shape {target.shape} (from target), got "
+                             f"{arr.shape}")
+    low = jnp.broadcast_to(low.astype(target.dtype), target.shape)
+    high = jnp.broadcast_to(high.astype(target.dtype), target.shape)
     t = 0.5 * (low + high)
 
     def step(_, state):
@@ -428,7 +514,7 @@ def solve_monotone(fn: Callable, derivative: Callable, target, low, high, n_iter
 
 
 def curve_reach(points: np.ndarray, first: np.ndarray, second: np.ndarray, *,
-                periodic: bool, pair_stride: int = 8, block: int = 256, min_separation: int = 8) -> float:
+                periodic: bool, pair_stride: Size = 8, block: Size = 256, min_separation: Size = 8) -> float:
     r"""Reach of a sampled curve by Federer's formula, in float64 NumPy.
 
     Federer's characterisation of the reach of a closed :math:`C^2` submanifold,
@@ -454,7 +540,14 @@ def curve_reach(points: np.ndarray, first: np.ndarray, second: np.ndarray, *,
     Returns:
       the reach estimate (a float).
     """
-    points, first, second = (np.asarray(a, dtype=np.float64) for a in (points, first, second))
+    points = as_numpy_float("points", points, ndim=2)
+    first, second = as_numpy_float("first", first), as_numpy_float("second", second)
+    for name, arr in (("first", first), ("second", second)):
+        if arr.shape != points.shape:
+            raise ValueError(f"{name}: expected shape {points.shape} (from points), got {arr.shape}")
+    pair_stride = check_positive_int("pair_stride", pair_stride)
+    block = check_positive_int("block", block)
+    min_separation = check_positive_int("min_separation", min_separation)
     speed2 = np.sum(first ** 2, axis=1)
     wedge2 = np.maximum(speed2 * np.sum(second ** 2, axis=1) - np.sum(first * second, axis=1) ** 2, 0)
     with np.errstate(divide="ignore"):

@@ -32,6 +32,7 @@ Curves with controlled regularity (for rate experiments that vary the regularity
   length scale :math:`2^{-J}`.
 """
 
+import abc
 import math
 
 import equinox as eqx
@@ -39,7 +40,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_positive, check_positive_int
+from .._checks import as_real, check_positive, check_positive_int
+from .._types import Size
 from ._base import TWO_PI, Manifold, curve_nearest_parameter, curve_reach, point_derivatives
 
 __all__ = [
@@ -82,13 +84,15 @@ class ClosedCurve(Manifold):
     arc_table: jax.Array
     parameter_table: jax.Array
 
+    @abc.abstractmethod
     def _point(self, t):
-        raise NotImplementedError
+        """The curve point ``(d,)`` at a scalar parameter ``t`` (twice differentiable almost everywhere)."""
 
+    @abc.abstractmethod
     def _params(self) -> tuple:
-        raise NotImplementedError
+        """A hashable tuple of the static parameters (the key of the reach cache)."""
 
-    def _build(self, d: int, n_grid: int):
+    def _build(self, d: Size, n_grid: Size):
         """Fill ``k``, ``d``, ``n_grid`` and the arc-length table (float64 cumulation)."""
         self.k = 1
         self.d = d
@@ -174,7 +178,7 @@ def _lookup(x, step, table):
     """Linear interpolation in a table sampled at ``0, step, 2 step, ...`` (no search)."""
     pos = x / step
     i = jnp.clip(jnp.floor(pos).astype(jnp.int32), 0, table.shape[0] - 2)
-    w = pos - i
+    w = pos - i.astype(pos.dtype)
     return (1.0 - w) * table[i] + w * table[i + 1]
 
 
@@ -194,7 +198,7 @@ class Ellipse(ClosedCurve):
     a: float = eqx.field(static=True)
     b: float = eqx.field(static=True)
 
-    def __init__(self, a: float = 1.0, b: float = 2.0, *, n_grid: int = 2048):
+    def __init__(self, a: float = 1.0, b: float = 2.0, *, n_grid: Size = 2048):
         check_positive("a", a)
         check_positive("b", b)
         self.a, self.b = float(a), float(b)
@@ -218,8 +222,9 @@ class RadialCurve(ClosedCurve):
     Subclasses define ``_radius(theta)``; the parameter is the polar angle.
     """
 
+    @abc.abstractmethod
     def _radius(self, theta):
-        raise NotImplementedError
+        """The radius :math:`r(\\theta) > 0` at a scalar polar angle."""
 
     def _point(self, t):
         r = self._radius(t)
@@ -237,8 +242,8 @@ class WavyCircle(RadialCurve):
     amplitude: float = eqx.field(static=True)
     frequency: int = eqx.field(static=True)
 
-    def __init__(self, amplitude: float = 0.13, frequency: int = 8, *, n_grid: int = 2048):
-        self.amplitude = float(amplitude)
+    def __init__(self, amplitude: float = 0.13, frequency: Size = 8, *, n_grid: Size = 2048):
+        self.amplitude = as_real("amplitude", amplitude)
         self.frequency = check_positive_int("frequency", frequency)
         if not 0.0 <= self.amplitude < 1.0:
             raise ValueError(f"amplitude: expected a value in [0, 1) so that r > 0, got {amplitude}")
@@ -265,9 +270,9 @@ class LimaBean(ClosedCurve):
     scale: float = eqx.field(static=True)
     rotation: float = eqx.field(static=True)
 
-    def __init__(self, scale: float = 1.0, rotation: float = 0.0, *, n_grid: int = 2048):
+    def __init__(self, scale: float = 1.0, rotation: float = 0.0, *, n_grid: Size = 2048):
         check_positive("scale", scale)
-        self.scale, self.rotation = float(scale), float(rotation)
+        self.scale, self.rotation = float(scale), as_real("rotation", rotation)
         self._build(2, n_grid)
 
     def _params(self):
@@ -292,8 +297,8 @@ class ToroidalHelix(ClosedCurve):
     minor_radius: float = eqx.field(static=True)
     turns: int = eqx.field(static=True)
 
-    def __init__(self, major_radius: float = 1.0, minor_radius: float = 0.3, turns: int = 5, *,
-                 n_grid: int = 4096):
+    def __init__(self, major_radius: float = 1.0, minor_radius: float = 0.3, turns: Size = 5, *,
+                 n_grid: Size = 4096):
         check_positive("major_radius", major_radius)
         check_positive("minor_radius", minor_radius)
         if minor_radius >= major_radius:
@@ -333,10 +338,11 @@ class RoughCurve(RadialCurve):
     beta: float = eqx.field(static=True)
     amplitude: float = eqx.field(static=True)
 
-    def __init__(self, beta: float, amplitude: float = 0.15, *, n_grid: int = 2048):
+    def __init__(self, beta: float, amplitude: float = 0.15, *, n_grid: Size = 2048):
         check_positive("beta", beta)
         if beta <= 1.0:
             raise ValueError(f"beta: expected beta > 1 (a C^1 curve), got {beta}")
+        amplitude = as_real("amplitude", amplitude)
         if not 0.0 <= amplitude < 1.0:
             raise ValueError(f"amplitude: expected a value in [0, 1), got {amplitude}")
         self.beta, self.amplitude = float(beta), float(amplitude)
@@ -377,11 +383,11 @@ class LacunaryCurve(RadialCurve):
     amplitude: float = eqx.field(static=True)
     n_terms: int = eqx.field(static=True)
 
-    def __init__(self, beta: float, amplitude: float = 0.3, n_terms: int = 6, *,
-                 n_grid: int | None = None):
+    def __init__(self, beta: float, amplitude: float = 0.3, n_terms: Size = 6, *,
+                 n_grid: Size | None = None):
         check_positive("beta", beta)
         self.n_terms = check_positive_int("n_terms", n_terms)
-        self.beta, self.amplitude = float(beta), float(amplitude)
+        self.beta, self.amplitude = float(beta), as_real("amplitude", amplitude)
         total = abs(self.amplitude) * sum(2.0 ** (-j * self.beta) for j in range(1, self.n_terms + 1))
         if total >= 1.0:
             raise ValueError(f"amplitude: expected amplitude * sum_j 2^(-j beta) < 1 so that r > 0, "

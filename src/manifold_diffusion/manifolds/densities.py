@@ -31,6 +31,7 @@ Simpson's rule and within which the density is taken linear, so the sampled law 
 parameters used in the book. ``cdf`` uses the same table, so ``sample`` and ``cdf`` agree.
 """
 
+import abc
 import math
 
 import equinox as eqx
@@ -38,9 +39,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import i0e, logsumexp
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .._checks import as_float_array, check_finite, check_positive, check_positive_int, is_concrete
+from .._types import ArrayInput, Size
+from ..keys import check_key
 
 __all__ = [
     "CircularDensity",
@@ -58,9 +61,13 @@ TWO_PI = 2.0 * math.pi
 _N_CELLS = 2 ** 14
 
 
-def wrap_angle(theta):
-    r"""Angles wrapped into :math:`[0, 2\pi)`."""
-    return jnp.mod(theta, TWO_PI)
+def wrap_angle(theta: ArrayInput) -> Float[Array, "*b"]:
+    r"""Angles wrapped into :math:`[0, 2\pi)`; any shape."""
+    return jnp.mod(as_float_array("theta", theta), TWO_PI)
+
+
+def _check_sample_args(key, n):
+    return check_key("key", key), check_positive_int("n", n)
 
 
 def _float(name, value):
@@ -81,11 +88,11 @@ class CircularDensity(eqx.Module):
         """Number of angles the density acts on (1)."""
         return 1
 
-    def log_prob(self, theta: Float[Array, " b"]) -> Float[Array, " b"]:
+    @abc.abstractmethod
+    def log_prob(self, theta: ArrayInput) -> Float[Array, " b"]:
         r"""Normalised log-density :math:`\log q(\theta)` w.r.t. :math:`d\theta`; ``(b,) -> (b,)``."""
-        raise NotImplementedError
 
-    def prob(self, theta: Float[Array, " b"]) -> Float[Array, " b"]:
+    def prob(self, theta: ArrayInput) -> Float[Array, " b"]:
         r"""Normalised density :math:`q(\theta)`; ``(b,) -> (b,)``."""
         return jnp.exp(self.log_prob(theta))
 
@@ -99,7 +106,7 @@ class CircularDensity(eqx.Module):
         cum = jnp.concatenate([jnp.zeros((1,), dtype), jnp.cumsum(mass)])
         return grid, ends, cum / cum[-1]
 
-    def cdf(self, theta: Float[Array, " b"]) -> Float[Array, " b"]:
+    def cdf(self, theta: ArrayInput) -> Float[Array, " b"]:
         r"""Distribution function :math:`Q(\theta) = \int_0^\theta q`, for :math:`\theta` wrapped into :math:`[0, 2\pi)`."""
         theta = wrap_angle(jnp.asarray(theta, dtype=jnp.result_type(float)))
         grid, ends, cum = self._table(theta.dtype)
@@ -111,8 +118,9 @@ class CircularDensity(eqx.Module):
         frac = jnp.where(s > 0, (a * x + 0.5 * (b - a) * x * x) / (0.5 * jnp.where(s > 0, s, 1.0)), x)
         return cum[j] + (cum[j + 1] - cum[j]) * frac
 
-    def sample(self, key: PRNGKeyArray, n: int) -> Float[Array, " n"]:
+    def sample(self, key: PRNGKeyArray, n: Size) -> Float[Array, " n"]:
         r"""``n`` independent angles in :math:`[0, 2\pi)` (inverse CDF on the table)."""
+        key, n = _check_sample_args(key, n)
         dtype = jnp.result_type(float)
         grid, ends, cum = self._table(dtype)
         h = TWO_PI / _N_CELLS
@@ -137,6 +145,7 @@ class Uniform(CircularDensity):
         return wrap_angle(jnp.asarray(theta, dtype=jnp.result_type(float))) / TWO_PI
 
     def sample(self, key, n):
+        key, n = _check_sample_args(key, n)
         return jax.random.uniform(key, (n,), jnp.result_type(float), 0.0, TWO_PI)
 
 
@@ -205,7 +214,7 @@ class VonMisesMixture(CircularDensity):
         return logsumexp(comp + self.log_weights[None, :], axis=1)
 
 
-def separated_modes(n_modes: int = 3, concentration: float = 100.0, weights=None) -> VonMisesMixture:
+def separated_modes(n_modes: Size = 3, concentration: float = 100.0, weights=None) -> VonMisesMixture:
     r"""``n_modes`` von Mises bumps at the equally spaced angles :math:`2\pi j/n`.
 
     Neighbouring modes are :math:`2\pi/n` apart and have width :math:`\approx\kappa^{-1/2}`
@@ -265,6 +274,7 @@ class PiecewiseConstant(CircularDensity):
         return jnp.sum(covered * self.values[None, :], axis=1)
 
     def sample(self, key, n):
+        key, n = _check_sample_args(key, n)
         dtype = jnp.result_type(float)
         widths = self.edges[1:] - self.edges[:-1]
         key_piece, key_within = jax.random.split(key)
@@ -317,6 +327,9 @@ class ProductDensity(eqx.Module):
     factors: tuple
 
     def __init__(self, factors):
+        if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
+            raise TypeError(f"factors: expected a sequence of circular densities, got "
+                            f"{type(factors).__name__}")
         factors = tuple(Uniform() if f is None else f for f in factors)
         if len(factors) == 0:
             raise ValueError("factors: expected at least one density")
@@ -330,7 +343,7 @@ class ProductDensity(eqx.Module):
         """Number of angles, ``k``."""
         return len(self.factors)
 
-    def log_prob(self, theta: Float[Array, "b k"]) -> Float[Array, " b"]:
+    def log_prob(self, theta: ArrayInput) -> Float[Array, " b"]:
         r"""``(b, k) -> (b,)``: :math:`\sum_i\log q_i(\theta_i)`."""
         theta = jnp.asarray(theta, dtype=jnp.result_type(float))
         return sum(f.log_prob(theta[:, i]) for i, f in enumerate(self.factors))
@@ -338,11 +351,12 @@ class ProductDensity(eqx.Module):
     def prob(self, theta):
         return jnp.exp(self.log_prob(theta))
 
-    def cdf_axis(self, axis: int, theta):
+    def cdf_axis(self, axis: Size, theta):
         """Marginal distribution function of one angle."""
         return self.factors[axis].cdf(theta)
 
-    def sample(self, key: PRNGKeyArray, n: int) -> Float[Array, "n k"]:
+    def sample(self, key: PRNGKeyArray, n: Size) -> Float[Array, "n k"]:
         """``(n, k)`` independent draws (one key per factor, split from ``key``)."""
+        key, n = _check_sample_args(key, n)
         keys = jax.random.split(key, len(self.factors))
         return jnp.stack([f.sample(kk, n) for kk, f in zip(keys, self.factors)], axis=1)

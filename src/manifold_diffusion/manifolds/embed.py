@@ -17,7 +17,9 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._checks import as_float_array, check_positive_int, check_shape
+from .._checks import as_float_array, check_finite, check_positive_int, check_shape
+from .._types import Size
+from ..keys import check_key
 from ._base import Manifold
 
 __all__ = ["Embedded", "embed"]
@@ -45,6 +47,7 @@ class Embedded(Manifold):
             raise TypeError(f"base: expected a manifold, got {type(base).__name__}")
         frame = as_float_array("frame", frame, ndim=2)
         check_shape("frame", frame, (None, base.d), "d0 of the base manifold")
+        check_finite("frame", frame)
         if frame.shape[0] < base.d:
             raise ValueError(f"frame: expected d >= d0 = {base.d}, got shape {tuple(frame.shape)}")
         gram = frame.T @ frame
@@ -95,7 +98,7 @@ class Embedded(Manifold):
         return jnp.einsum("de,bek->bdk", self.frame, base, precision=_HIGHEST)
 
 
-def embed(manifold: Manifold, d: int, key: PRNGKeyArray) -> Embedded:
+def embed(manifold: Manifold, d: Size, key: PRNGKeyArray) -> Embedded:
     r"""Embed ``manifold`` (in :math:`\mathbb R^{d_0}`) isometrically in :math:`\mathbb R^d` by a random frame.
 
     The frame is the Q factor of a ``(d, d_0)`` standard Gaussian matrix with the signs of
@@ -112,6 +115,7 @@ def embed(manifold: Manifold, d: int, key: PRNGKeyArray) -> Embedded:
     if not isinstance(manifold, Manifold):
         raise TypeError(f"manifold: expected a manifold, got {type(manifold).__name__}")
     d = check_positive_int("d", d)
+    key = check_key("key", key)
     if d < manifold.d:
         raise ValueError(f"d: expected d >= {manifold.d} (the manifold's ambient dimension), got {d}")
     q, r = jnp.linalg.qr(jax.random.normal(key, (d, manifold.d), jnp.result_type(float)))

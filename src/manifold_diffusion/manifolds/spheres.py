@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import check_positive, check_positive_int
+from .._types import Size
 from ._base import TWO_PI, Manifold
 
 __all__ = ["Sphere", "Circle"]
@@ -36,7 +37,7 @@ class Sphere(Manifold):
     d: int = eqx.field(static=True)
     radius: float = eqx.field(static=True)
 
-    def __init__(self, k: int = 2, radius: float = 1.0):
+    def __init__(self, k: Size = 2, radius: float = 1.0):
         self.k = check_positive_int("k", k)
         self.d = self.k + 1
         check_positive("radius", radius)

@@ -13,7 +13,10 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._checks import as_float_array, check_finite, check_positive, check_positive_int, check_shape
+from .._checks import (as_float_array, check_finite, check_nonnegative, check_positive, check_positive_int,
+                       check_shape)
+from .._types import Size
+from ..keys import check_key
 from ._base import Manifold
 
 __all__ = ["AffineSubspace", "random_subspace"]
@@ -89,7 +92,7 @@ class AffineSubspace(Manifold):
         return jnp.broadcast_to(self.basis[None, :, :], (x.shape[0], self.d, self.k))
 
 
-def random_subspace(key: PRNGKeyArray, k: int, d: int, *, offset_scale: float = 0.0,
+def random_subspace(key: PRNGKeyArray, k: Size, d: Size, *, offset_scale: float = 0.0,
                     extent: float = 1.0) -> AffineSubspace:
     r"""A uniformly random :math:`k`-dimensional subspace of :math:`\mathbb R^d`, optionally shifted.
 
@@ -104,10 +107,12 @@ def random_subspace(key: PRNGKeyArray, k: int, d: int, *, offset_scale: float = 
       offset_scale: scale of the offset (0: a linear subspace).
       extent: as in :class:`AffineSubspace`.
     """
+    key = check_key("key", key)
     k = check_positive_int("k", k)
     d = check_positive_int("d", d)
     if k > d:
         raise ValueError(f"k: expected k <= d, got k={k} > d={d}")
+    check_nonnegative("offset_scale", offset_scale)
     key_basis, key_offset = jax.random.split(key)
     basis, _ = jnp.linalg.qr(jax.random.normal(key_basis, (d, k), jnp.result_type(float)))
     offset = offset_scale * jax.random.normal(key_offset, (d,), basis.dtype)

@@ -23,7 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_positive, check_positive_int
+from .._checks import as_real, check_positive, check_positive_int
+from .._types import Size
 from ._base import Manifold, curve_nearest_parameter, curve_reach, point_derivatives, solve_monotone
 
 __all__ = ["SwissRoll"]
@@ -54,9 +55,10 @@ class SwissRoll(Manifold):
     n_grid: int = eqx.field(static=True)
 
     def __init__(self, t_min: float = 1.5 * np.pi, t_max: float = 4.5 * np.pi, scale: float = 0.1,
-                 height: float = 2.0, *, n_grid: int = 2048):
+                 height: float = 2.0, *, n_grid: Size = 2048):
         check_positive("scale", scale)
         check_positive("height", height)
+        t_min, t_max = as_real("t_min", t_min), as_real("t_max", t_max)
         if not 0.0 <= t_min < t_max:
             raise ValueError(f"t_min: expected 0 <= t_min < t_max = {t_max}, got {t_min}")
         self.k, self.d = 2, 3
