@@ -22,9 +22,12 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._checks import as_float_array, check_finite, check_positive_int, check_shape
+from ._checks import (as_float_array, check_finite, check_positive, check_positive_int, check_scalar,
+                      check_shape, check_type)
+from ._types import ArrayInput, Size, TimeInput
+from .keys import check_key
 from .processes import Process
-from .scores.empirical import streaming_softmax_stats
+from .scores import streaming_softmax_stats
 
 __all__ = ["GaussianKDE"]
 
@@ -34,7 +37,7 @@ class GaussianKDE(eqx.Module):
 
     Attributes:
       data: ``(n, d)`` training points.
-      bandwidth: scalar :math:`h \ge 0`.
+      bandwidth: scalar :math:`h > 0`.
       process: the forward process used by :meth:`__call__` (``None``: only ``t = 0`` methods).
     """
 
@@ -42,21 +45,21 @@ class GaussianKDE(eqx.Module):
     bandwidth: Float[Array, ""]
     process: object
 
-    def __init__(self, data: Float[Array, "n d"], bandwidth: float, process: Process | None = None):
-        """Args: data: ``(n, d)``, finite, ``n >= 1``. bandwidth: :math:`h \\ge 0` (finite).
+    def __init__(self, data: ArrayInput, bandwidth: float, process: Process | None = None):
+        """Args: data: ``(n, d)``, finite, ``n >= 1``. bandwidth: :math:`h > 0` (finite; a KDE of
+        bandwidth 0 is the empirical measure itself, which has no density: use
+        :class:`~manifold_diffusion.scores.EmpiricalScore`).
         process: a forward process, needed only to use the KDE as a ``score_fn(x, t)``."""
         data = as_float_array("data", data, ndim=2)
         if data.shape[0] == 0 or data.shape[1] == 0:
             raise ValueError(f"data: expected shape (n, d) with n, d >= 1, got {data.shape}")
         check_finite("data", data)
-        if isinstance(bandwidth, bool):
-            raise TypeError(f"bandwidth: expected a number >= 0, got {bandwidth!r}")
+        if isinstance(bandwidth, bool) or jnp.ndim(bandwidth) != 0:
+            raise TypeError(f"bandwidth: expected a number > 0, got {bandwidth!r}")
+        check_positive("bandwidth", bandwidth)
         h = float(bandwidth)
-        if not (math.isfinite(h) and h >= 0):
-            raise ValueError(f"bandwidth: expected a finite number >= 0, got {bandwidth!r}")
-        if process is not None and not isinstance(process, Process):
-            raise TypeError(f"process: expected a manifold_diffusion Process, got "
-                            f"{type(process).__name__}")
+        if process is not None:
+            check_type("process", process, Process, "a manifold_diffusion Process (VP, VE) or None")
         self.data, self.bandwidth, self.process = data, jnp.asarray(h, data.dtype), process
 
     @property
@@ -64,8 +67,9 @@ class GaussianKDE(eqx.Module):
         """Ambient dimension."""
         return self.data.shape[1]
 
-    def sample(self, key, n: int) -> Float[Array, "n d"]:
+    def sample(self, key, n: Size) -> Float[Array, "n d"]:
         """Draw ``n`` points: a uniformly chosen training point plus :math:`h z`. ``(n, d)``."""
+        key = check_key("key", key)
         n = check_positive_int("n", n)
         k_index, k_noise = jax.random.split(key)
         idx = jax.random.randint(k_index, (n,), 0, self.data.shape[0])
@@ -97,23 +101,24 @@ class GaussianKDE(eqx.Module):
                  - math.log(n) - 0.5 * d * jnp.log(2.0 * math.pi * var))
         return log_p, score
 
-    def log_prob(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
-        r"""Log-density of the KDE at ``x`` (``(b, d)``); ``(b,)``. Needs :math:`h > 0`."""
+    def log_prob(self, x: ArrayInput) -> Float[Array, "*b"]:
+        r"""Log-density of the KDE at ``x`` (``(b, d)``, or ``(d,)`` giving a scalar); ``(b,)``."""
         xb, single = self._check(x)
         out = self._mixture(xb, 1.0, self.bandwidth ** 2)[0]
         return out[0] if single else out
 
-    def score(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
-        r"""Score :math:`\nabla\log\hat p^{\rm KDE}(x)`; ``(b, d)``. Needs :math:`h > 0`."""
+    def score(self, x: ArrayInput) -> Float[Array, "*b d"]:
+        r"""Score :math:`\nabla\log\hat p^{\rm KDE}(x)`; shape of ``x``."""
         xb, single = self._check(x)
         out = self._mixture(xb, 1.0, self.bandwidth ** 2)[1]
         return out[0] if single else out
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t: TimeInput) -> Float[Array, "*b d"]:
         r"""Score of the KDE noised to time ``t`` by ``process``: variance :math:`\alpha_t^2h^2+\sigma_t^2`."""
         if self.process is None:
             raise ValueError("process: this GaussianKDE was built without a process")
         xb, single = self._check(x)
+        check_scalar("t", t)
         self.process.check_time(t)
         alpha, sigma = self.process.marginal(jnp.asarray(t, xb.dtype))
         out = self._mixture(xb, alpha, alpha * alpha * self.bandwidth ** 2 + sigma * sigma)[1]

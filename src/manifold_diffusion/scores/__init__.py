@@ -2,19 +2,28 @@
 
 - :class:`GaussianMixture`, :class:`MixtureScore`, :func:`gaussian` -- exact scores of Gaussian
   data, the ground truth of tests and chapters;
+- :class:`PointMixtureScore` -- the base of the scores of noised weighted point mixtures, with
+  the streaming log-sum-exp :func:`streaming_softmax_stats`; two of them:
 - :class:`EmpiricalScore` -- the score of the noised empirical measure, the exact minimiser of
   denoising score matching on a finite training set;
-- :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
 - :class:`PopulationScore` -- the score of a density on a manifold, noised, by quadrature;
-  :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``.
+  :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``;
+- :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
+- :mod:`.coarse` -- coarse scores: the geometric score of a projector, the smoothed empirical
+  score with its bandwidth rule, the two-stage coarse sampler.
 """
 
-from .empirical import EmpiricalScore, streaming_softmax_stats
+from . import coarse, empirical, exact, point_mixture, population, smoothed
+from .point_mixture import PointMixtureScore, streaming_softmax_stats
+from .empirical import EmpiricalScore
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
-from .population import PopulationScore, ScoreDeparture, score_departure
+from .population import PopulationScore, ScoreDeparture, departure_level, score_departure
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
-__all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
-           "streaming_softmax_stats", "SmoothedScore", "PopulationScore",
-           "ScoreDeparture", "score_departure"]
+__all__ = ["coarse", "empirical", "exact", "point_mixture", "population", "smoothed",
+           "PointMixtureScore", "streaming_softmax_stats", "EmpiricalScore",
+           "GaussianMixture", "MixtureScore", "gaussian", "SmoothedScore", "PopulationScore",
+           "ScoreDeparture", "score_departure", "departure_level",
+           "GeometricScore", "bandwidth_rule", "empirical_score", "hybrid_sample",
+           "smoothed_empirical_score"]

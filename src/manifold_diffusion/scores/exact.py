@@ -19,15 +19,18 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._checks import as_float_array, check_finite, check_positive_int, check_shape, is_concrete
+from .._checks import (as_float_array, check_finite, check_positive_int, check_scalar, check_shape,
+                       check_type, is_concrete)
+from .._types import ArrayInput, Size, TimeInput
+from ..keys import check_key
 from ..processes import Process
 
 __all__ = ["GaussianMixture", "MixtureScore", "gaussian"]
 
 
-def _as_batch(name: str, x, d: int) -> tuple[Array, bool]:
+def _as_batch(name: str, x, d: Size) -> tuple[Array, bool]:
     """Accept ``(b, d)`` or a single point ``(d,)``; return ``(b, d)`` and whether it was single."""
     x = as_float_array(name, x)
     if x.ndim == 1:
@@ -50,7 +53,9 @@ class GaussianMixture(eqx.Module):
     means: Float[Array, "m d"]
     covariances: Float[Array, "m d d"]
 
-    def __init__(self, weights, means, covariances):
+    def __init__(self, weights: ArrayInput, means: ArrayInput, covariances: ArrayInput):
+        """Args: weights: ``(m,)`` positive, summing to 1. means: ``(m, d)``. covariances:
+        ``(m, d, d)`` symmetric positive definite. All finite (checked eagerly)."""
         weights = as_float_array("weights", weights, ndim=1)
         means = as_float_array("means", means, ndim=2)
         covariances = as_float_array("covariances", covariances, ndim=3)
@@ -81,8 +86,9 @@ class GaussianMixture(eqx.Module):
         """Ambient dimension."""
         return self.means.shape[1]
 
-    def sample(self, key, n: int) -> Float[Array, "n d"]:
+    def sample(self, key: PRNGKeyArray, n: Size) -> Float[Array, "n d"]:
         """Draw ``n`` points. Returns ``(n, d)``."""
+        key = check_key("key", key)
         n = check_positive_int("n", n)
         k_comp, k_noise = jax.random.split(key)
         comp = jax.random.categorical(k_comp, jnp.log(self.weights), shape=(n,))
@@ -90,8 +96,13 @@ class GaussianMixture(eqx.Module):
         z = jax.random.normal(k_noise, (n, self.d), self.means.dtype)
         return self.means[comp] + jnp.einsum("nij,nj->ni", chol[comp], z)
 
-    def noised(self, process: Process, t) -> "GaussianMixture":
-        r"""The law of :math:`X_t`: means :math:`\alpha_t\mu_j`, covariances :math:`\alpha_t^2\Sigma_j+\sigma_t^2 I`."""
+    def noised(self, process: Process, t: TimeInput) -> "GaussianMixture":
+        r"""The law of :math:`X_t`: means :math:`\alpha_t\mu_j`, covariances :math:`\alpha_t^2\Sigma_j+\sigma_t^2 I`.
+
+        ``t``: a scalar in ``[0, T]`` (checked when concrete).
+        """
+        check_type("process", process, Process, "a manifold_diffusion Process (VP, VE)")
+        check_scalar("t", t)
         alpha, sigma = process.marginal(jnp.asarray(t, self.means.dtype))
         eye = jnp.eye(self.d, dtype=self.means.dtype)
         return _unchecked(self.weights, alpha * self.means,
@@ -113,14 +124,14 @@ class GaussianMixture(eqx.Module):
             in_axes=(0, 1), out_axes=1)(chol, u)
         return jnp.log(self.weights)[None, :] + log_norm, comp_score
 
-    def log_prob(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
+    def log_prob(self, x: ArrayInput) -> Float[Array, "*b"]:
         """Log-density at ``x`` (``(b, d)``, or ``(d,)`` giving a scalar)."""
         xb, single = _as_batch("x", x, self.d)
         logits, _ = self._component_terms(xb)
         out = jax.scipy.special.logsumexp(logits, axis=1)
         return out[0] if single else out
 
-    def score(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
+    def score(self, x: ArrayInput) -> Float[Array, "*b d"]:
         r"""Score :math:`\nabla\log p(x)` in closed form. Shape of ``x``."""
         xb, single = _as_batch("x", x, self.d)
         logits, comp_score = self._component_terms(xb)
@@ -138,7 +149,7 @@ def _unchecked(weights, means, covariances) -> GaussianMixture:
     return obj
 
 
-def gaussian(mean, covariance) -> GaussianMixture:
+def gaussian(mean: ArrayInput, covariance: ArrayInput) -> GaussianMixture:
     """A single Gaussian :math:`N(\\text{mean}, \\text{covariance})` as a one-component mixture.
 
     Args: mean: ``(d,)``. covariance: ``(d, d)``.
@@ -160,17 +171,23 @@ class MixtureScore(eqx.Module):
     mixture: GaussianMixture
     process: Process
 
+    def __check_init__(self):
+        check_type("mixture", self.mixture, GaussianMixture, "a GaussianMixture (scores.gaussian)")
+        check_type("process", self.process, Process, "a manifold_diffusion Process (VP, VE)")
+
     @property
     def d(self) -> int:
         """The dimension of the data."""
         return self.mixture.d
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
-        """Score at ``x`` (``(b, d)`` or ``(d,)``) and scalar time ``t`` in ``(0, T]``."""
+    def __call__(self, x: ArrayInput, t: TimeInput) -> Float[Array, "*b d"]:
+        """Score at ``x`` (``(b, d)`` or ``(d,)``) and scalar time ``t`` in ``(0, T]`` (checked when concrete)."""
+        check_scalar("t", t)
         self.process.check_time(t)
         return self.mixture.noised(self.process, t).score(x)
 
-    def log_prob(self, x: Float[Array, "b d"], t) -> Float[Array, " b"]:
-        """Log-density of :math:`X_t` at ``x``."""
+    def log_prob(self, x: ArrayInput, t: TimeInput) -> Float[Array, "*b"]:
+        """Log-density of :math:`X_t` at ``x`` (``(b,)``, or a scalar for ``x`` of shape ``(d,)``)."""
+        check_scalar("t", t)
         self.process.check_time(t)
         return self.mixture.noised(self.process, t).log_prob(x)

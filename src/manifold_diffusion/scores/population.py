@@ -58,16 +58,19 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-from .._checks import (as_float_array, check_finite, check_positive, check_positive_int,
-                       check_shape, is_concrete)
+from .._checks import (as_float_array, as_numpy_float, check_finite, check_in_interval, check_positive,
+                       check_positive_int, check_scalar, check_shape, check_type, is_concrete)
+from .._types import ArrayInput, Size
+from ..keys import check_key
 from ..manifolds import Manifold
 from ..processes import Process
-from .empirical import EmpiricalScore, _denoise, _log_prob, _score, streaming_softmax_stats
+from .empirical import EmpiricalScore
+from .point_mixture import PointMixtureScore, streaming_softmax_stats
 
 __all__ = ["PopulationScore", "ScoreDeparture", "score_departure", "departure_level"]
 
 
-class PopulationScore(eqx.Module):
+class PopulationScore(PointMixtureScore):
     r"""Score :math:`\nabla\log p_t` of the noised law of ``density`` on ``manifold`` (module docstring).
 
     A ``score_fn(x, t)`` accepted by every sampler, and a pytree (pass it to jitted code as
@@ -98,8 +101,8 @@ class PopulationScore(eqx.Module):
     node_spacing: float = eqx.field(static=True)
     chunk_size: int = eqx.field(static=True)
 
-    def __init__(self, manifold: Manifold, density, process: Process, *, n_nodes: int,
-                 chunk_size: int = 4096):
+    def __init__(self, manifold: Manifold, density, process: Process, *, n_nodes: Size,
+                 chunk_size: Size = 4096):
         """Place the nodes and their weights.
 
         Args:
@@ -112,16 +115,12 @@ class PopulationScore(eqx.Module):
             length ``L`` the scores need ``n_nodes >= alpha_t * L / sigma_t`` (module docstring).
           chunk_size: largest number of nodes per block of the streaming log-sum-exp.
         """
-        if not isinstance(manifold, Manifold):
-            raise TypeError(f"manifold: expected a manifold_diffusion Manifold, got "
-                            f"{type(manifold).__name__}")
+        check_type("manifold", manifold, Manifold, "a manifold_diffusion Manifold")
         if manifold.coord_low is None:
             raise ValueError(f"manifold: {type(manifold).__name__} has no global volume coordinates "
                              "to place quadrature nodes on")
-        if not isinstance(process, Process):
-            raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
-                            f"{type(process).__name__}")
-        manifold._check_density(density)
+        check_type("process", process, Process, "a manifold_diffusion Process (VP, VE)")
+        manifold.check_density(density)
         n_nodes = check_positive_int("n_nodes", n_nodes, minimum=4)
         chunk_size = check_positive_int("chunk_size", chunk_size)
         k, d = manifold.k, manifold.d
@@ -157,29 +156,24 @@ class PopulationScore(eqx.Module):
         self.n_nodes, self.node_spacing, self.chunk_size = n_nodes, spacing, chunk
 
     @property
-    def d(self) -> int:
-        """Ambient dimension."""
-        return self.nodes.shape[1]
-
-    @property
     def n_points(self) -> int:
         """Number of quadrature nodes, ``n_nodes**k``."""
         return self.n_nodes ** self.manifold.k
 
     def min_sigma(self, t=None) -> float:
-        r"""Smallest resolved noise level :math:`\alpha_t h` (at time ``t``; :math:`h` itself if ``None``)."""
+        r"""Smallest resolved noise level :math:`\alpha_t h` (at time ``t`` in ``[0, T]``; :math:`h` itself if ``None``)."""
         if t is None:
             return self.node_spacing
+        check_scalar("t", t)
+        check_in_interval("t", t, 0.0, self.process.T, low_open=False)
         alpha, _ = self.process.marginal(jnp.asarray(t, jnp.result_type(float)))
         return float(alpha) * self.node_spacing
 
-    def _prepare(self, x, t):
-        """Check ``x`` (``(b, d)`` or ``(d,)``), ``t`` and the resolution; return ``(x, single, t)``."""
-        x = as_float_array("x", x)
-        single = x.ndim == 1
-        xb = x[None, :] if single else x
-        check_shape("x", xb, (None, self.d), f"d = {self.d}, from the manifold")
-        self.process.check_time(t)
+    _d_source = "from the manifold"
+
+    def check_query_time(self, t) -> None:
+        """Check ``t`` (a scalar in ``(0, T]``) and, when concrete, that the nodes resolve its noise."""
+        super().check_query_time(t)
         if is_concrete(t):
             alpha, sigma = (float(v) for v in self.process.marginal(jnp.asarray(t, jnp.float32)))
             # 1e-3 slack: the spacing is measured on float32 nodes, whose rounding (relative size
@@ -190,50 +184,22 @@ class PopulationScore(eqx.Module):
                     f"n_nodes: {self.n_nodes} nodes per axis (spacing h = {self.node_spacing:.3g}) do "
                     f"not resolve the noise at t = {float(t):.3g}: need alpha_t h <= sigma_t, got "
                     f"{alpha * self.node_spacing:.3g} > {sigma:.3g}; use n_nodes >= {need}")
-        xb = xb.astype(self.nodes.dtype)
-        return xb, single, jnp.asarray(t, xb.dtype)
 
     @property
     def points(self) -> Float[Array, "m_pad d"]:
         """The padded quadrature nodes the kernels sum over (``nodes``)."""
         return self.nodes
 
-    def _top_log_weight(self, index):
+    def log_weight_at(self, index):
         """Normalised log-weight of the node ``index``."""
         return self.log_weights[index]
 
-    def _stats(self, x, alpha, sigma2):
-        """Streaming softmax of the logits :math:`\\log w_j + (\\alpha/\\sigma^2)\\langle x, y_j\\rangle - (\\alpha^2/2\\sigma^2)\\|y_j\\|^2`."""
+    def softmax_stats(self, x, alpha, sigma2):
+        r"""Streaming softmax of the logits :math:`\log w_j + (\alpha/\sigma^2)\langle x, y_j\rangle - (\alpha^2/2\sigma^2)\|y_j\|^2`."""
         c = alpha * alpha / (2.0 * sigma2)
         shifted = c * self.sq_norms - self.log_weights        # logit = a<x, y> - shifted
         return streaming_softmax_stats(x, self.nodes, shifted, self.valid, alpha / sigma2,
                                        jnp.ones((), x.dtype), self.chunk_size)
-
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
-        r"""Score :math:`\nabla\log p_t(x)`; ``x`` is ``(b, d)`` (or ``(d,)``), ``t`` a scalar in ``(0, T]``."""
-        xb, single, t = self._prepare(x, t)
-        out = _score(self, xb, t)
-        return out[0] if single else out
-
-    def denoise(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
-        r"""Posterior mean :math:`E[Y \mid \alpha_t Y + \sigma_t Z = x] = \sum_j \pi_j(x)\,y_j`; ``(b, d)``."""
-        xb, single, t = self._prepare(x, t)
-        out = _denoise(self, xb, t)
-        return out[0] if single else out
-
-    def log_prob(self, x: Float[Array, "b d"], t) -> Float[Array, " b"]:
-        r"""Log-density :math:`\log p_t(x)`; ``(b,)`` (a scalar for ``x`` of shape ``(d,)``).
-
-        .. math:: \log p_t(x) = \operatorname{LSE}_j\Big(\log w_j - \frac{\|x-\alpha_t y_j\|^2}{2\sigma_t^2}\Big)
-                  - \frac d2 \log(2\pi\sigma_t^2),
-
-        with the log-sum-exp written around its largest term in difference form, as in
-        :meth:`EmpiricalScore.log_prob`, so that it stays accurate in float32 at small
-        :math:`\sigma_t`; its gradient is the score.
-        """
-        xb, single, t = self._prepare(x, t)
-        out = _log_prob(self, xb, t)
-        return out[0] if single else out
 
 
 class ScoreDeparture(NamedTuple):
@@ -257,8 +223,8 @@ class ScoreDeparture(NamedTuple):
     n_data: int
 
 
-def score_departure(key: PRNGKeyArray, data: Float[Array, "n d"], population_score: PopulationScore,
-                    times: Float[Array, " s"], threshold: float, *, n_eval: int = 1024
+def score_departure(key: PRNGKeyArray, data: ArrayInput, population_score: PopulationScore,
+                    times: ArrayInput, threshold: float, *, n_eval: Size = 1024
                     ) -> ScoreDeparture:
     r"""Relative error of the empirical score of ``data`` against the population score, per noise level.
 
@@ -288,9 +254,8 @@ def score_departure(key: PRNGKeyArray, data: Float[Array, "n d"], population_sco
     Returns:
       :class:`ScoreDeparture`.
     """
-    if not isinstance(population_score, PopulationScore):
-        raise TypeError(f"population_score: expected a PopulationScore, got "
-                        f"{type(population_score).__name__}")
+    key = check_key("key", key)
+    check_type("population_score", population_score, PopulationScore, "a PopulationScore")
     data = as_float_array("data", data, ndim=2)
     check_shape("data", data, (None, population_score.d), f"d = {population_score.d}, from population_score")
     if data.shape[0] == 0:
@@ -326,6 +291,13 @@ def score_departure(key: PRNGKeyArray, data: Float[Array, "n d"], population_sco
 def departure_level(sigmas, errors, threshold) -> float:
     """The noise level where ``errors`` (``(s,)``, on increasing ``sigmas``) first reaches ``threshold``
     coming down from the largest sigma, by log-log interpolation; NaN if it never does."""
+    sigmas, errors = as_numpy_float("sigmas", sigmas, ndim=1), as_numpy_float("errors", errors, ndim=1)
+    if sigmas.shape[0] < 1 or np.any(sigmas <= 0) or not np.all(np.diff(sigmas) > 0):
+        raise ValueError(f"sigmas: expected increasing noise levels > 0, got {sigmas.tolist()}")
+    if errors.shape != sigmas.shape or not np.all(np.isfinite(errors)) or np.any(errors <= 0):
+        raise ValueError(f"errors: expected {sigmas.shape[0]} finite errors > 0 (one per sigma), "
+                         f"got shape {errors.shape}")
+    check_positive("threshold", threshold)
     if errors[-1] >= threshold:
         return float("nan")
     for i in range(len(sigmas) - 1, 0, -1):

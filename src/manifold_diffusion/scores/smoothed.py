@@ -32,7 +32,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._checks import as_float_array, check_positive_int, check_shape, is_concrete
+from .._checks import as_float_array, check_callable, check_positive_int, check_shape, check_type, is_concrete
+from .._types import ArrayInput, Size, TimeInput
+from ..keys import check_key
+from ..manifolds import TangentProjector
 
 __all__ = ["SmoothedScore"]
 
@@ -50,7 +53,7 @@ def _check_bandwidth(bandwidth) -> float:
     return value
 
 
-def _square_root(covariance, d: int):
+def _square_root(covariance, d: Size):
     """Symmetric square root of a PSD ``(d, d)`` covariance (a projector is its own root)."""
     cov = np.asarray(as_float_array("covariance", covariance, ndim=2), np.float64)
     if cov.shape != (d, d):
@@ -68,7 +71,7 @@ def _square_root(covariance, d: int):
     return (vec * np.sqrt(lam)[None, :]) @ vec.T
 
 
-def _largest_divisor_at_most(m: int, cap: int) -> int:
+def _largest_divisor_at_most(m: Size, cap: Size) -> int:
     cap = max(1, min(m, cap))
     for c in range(cap, 0, -1):
         if m % c == 0:
@@ -111,9 +114,9 @@ class SmoothedScore(eqx.Module):
     manifold: object
     max_rows: int = eqx.field(static=True)
 
-    def __init__(self, score, bandwidth: float, n_draws: int, key, *, covariance=None,
-                 manifold=None, antithetic: bool = True, max_rows: int = 2**17,
-                 d: int | None = None):
+    def __init__(self, score, bandwidth: float, n_draws: Size, key, *, covariance=None,
+                 manifold=None, antithetic: bool = True, max_rows: Size = 2**17,
+                 d: Size | None = None):
         r"""Draw the kernel displacements.
 
         Args:
@@ -129,9 +132,9 @@ class SmoothedScore(eqx.Module):
           max_rows: most points per batched call of ``score`` (bounds memory).
           d: ambient dimension, needed only when ``score`` has no ``d`` attribute.
         """
-        if not callable(score):
-            raise TypeError(f"score: expected a callable score_fn(x, t), got {type(score).__name__}")
+        check_callable("score", score, "a callable score_fn(x, t)")
         h = _check_bandwidth(bandwidth)
+        key = check_key("key", key)
         n_draws = check_positive_int("n_draws", n_draws)
         if antithetic and n_draws % 2:
             raise ValueError(f"n_draws: expected an even number for antithetic pairs, got {n_draws}")
@@ -144,9 +147,8 @@ class SmoothedScore(eqx.Module):
         if covariance is not None and manifold is not None:
             raise ValueError("covariance: give either covariance or manifold, not both")
         if manifold is not None:
-            if not (hasattr(manifold, "project") and hasattr(manifold, "tangent_basis")):
-                raise TypeError(f"manifold: expected a manifold with project and tangent_basis, "
-                                f"got {type(manifold).__name__}")
+            check_type("manifold", manifold, TangentProjector,
+                       "a manifold or another TangentProjector (d, k, project, tangent_basis)")
             if manifold.d != d:
                 raise ValueError(f"manifold: expected ambient dimension {d} (from score), "
                                  f"got {manifold.d}")
@@ -174,9 +176,16 @@ class SmoothedScore(eqx.Module):
         """Ambient dimension."""
         return self.manifold.d if self.manifold is not None else self.draws.shape[1]
 
-    def displacements(self, x: Float[Array, "b d"]) -> Float[Array, "b m d"]:
-        r"""The kernel displacements :math:`u_j(x)`, ``(b, M, d)`` (the same for every ``x``
-        unless the kernel is manifold-adapted)."""
+    @property
+    def process(self):
+        """The forward process of the smoothed score (``score.process``; ``None`` if it has none)."""
+        return getattr(self.score, "process", None)
+
+    def displacements(self, x: ArrayInput) -> Float[Array, "b m d"]:
+        r"""The kernel displacements :math:`u_j(x)`, ``(b, M, d)`` for ``x`` of shape ``(b, d)`` (the
+        same for every ``x`` unless the kernel is manifold-adapted)."""
+        x = as_float_array("x", x, ndim=2)
+        check_shape("x", x, (None, self.d), f"d = {self.d}, from the score")
         b = x.shape[0]
         if self.manifold is None:
             u = self.bandwidth * self.draws
@@ -214,11 +223,11 @@ class SmoothedScore(eqx.Module):
         out = total / m
         return out[0] if single else out
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t: TimeInput) -> Float[Array, "*b d"]:
         r"""Smoothed score :math:`\bar s(x, t)`; ``x`` is ``(b, d)`` (or ``(d,)``)."""
         return self._average(self.score, x, t)
 
-    def log_prob(self, x: Float[Array, "b d"], t) -> Float[Array, " b"]:
+    def log_prob(self, x: ArrayInput, t: TimeInput) -> Float[Array, "*b"]:
         r"""Log-domain smoothed density :math:`\frac1M\sum_j\log\hat p_t(x + u_j)`, ``(b,)``.
 
         This is :math:`\log` of the log-smoothed measure :math:`\exp(K*\log\hat p_t)` up to its
