@@ -8,7 +8,8 @@ r"""Metrics of memorization and generalization.
 - :mod:`.two_sample` -- Gaussian-kernel MMD and its permutation test;
 - :mod:`.density1d` -- binned TV/KL/Hellinger and KS between sample coordinates and a density;
 - :mod:`.intrinsic_dim` -- TwoNN and Levina--Bickel;
-- :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate.
+- :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate;
+- :mod:`.coverage` -- how much of a manifold's mass the samples cover (delta-coverage).
 """
 
 from . import coverage, density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
@@ -25,7 +26,7 @@ from .transport import TransportResult, wasserstein
 from .two_sample import MMDResult, MMDTestResult, median_bandwidth, mmd, mmd_test
 
 __all__ = [
-    "density1d", "distances", "intrinsic_dim", "memorization", "neighbors", "rates", "transport",
+    "coverage", "density1d", "distances", "intrinsic_dim", "memorization", "neighbors", "rates", "transport",
     "two_sample",
     "Neighbors", "nearest_neighbors",
     "DistanceSummary", "TangentNormalSplit", "summarize_distances", "distance_to_manifold",

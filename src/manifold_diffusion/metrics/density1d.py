@@ -25,8 +25,9 @@ from typing import NamedTuple
 import numpy as np
 import scipy.stats
 
-from .._checks import as_float_array, check_finite, check_positive_int
-from .neighbors import as_point_cloud
+from .._checks import as_float_array, as_point_cloud, check_finite, check_positive_int, check_type
+from .._types import Size
+from ..manifolds import CircularDensity, Manifold, ProductDensity, Uniform
 
 __all__ = ["HistogramDivergence", "KSResult", "histogram_divergence", "coordinate_divergence",
            "ks_distance"]
@@ -69,8 +70,6 @@ class KSResult(NamedTuple):
 
 
 def _factors(density, k):
-    from ..manifolds.densities import CircularDensity, ProductDensity, Uniform
-
     if density is None:
         return [Uniform()] * k
     if isinstance(density, ProductDensity):
@@ -91,7 +90,7 @@ def _cdf_np(factor, theta):
     return np.asarray(factor.cdf(jnp.asarray(theta)), dtype=np.float64)
 
 
-def histogram_divergence(theta, density=None, *, n_bins: int | None = None) -> HistogramDivergence:
+def histogram_divergence(theta, density=None, *, n_bins: Size | None = None) -> HistogramDivergence:
     r"""TV, KL and Hellinger between binned sample angles and a density.
 
     Args:
@@ -138,7 +137,7 @@ def histogram_divergence(theta, density=None, *, n_bins: int | None = None) -> H
     return HistogramDivergence(tv, kl, hell, tv_floor, float(kl_floor), n_bins, n, freq, masses)
 
 
-def coordinate_divergence(manifold, samples, density=None, *, n_bins: int | None = None
+def coordinate_divergence(manifold, samples, density=None, *, n_bins: Size | None = None
                           ) -> HistogramDivergence:
     r""":func:`histogram_divergence` of samples *on or near* a manifold, via their projections.
 
@@ -149,6 +148,7 @@ def coordinate_divergence(manifold, samples, density=None, *, n_bins: int | None
       density: the true density (as used by ``manifold.sample``); ``None`` for uniform.
       n_bins: bins per axis.
     """
+    check_type("manifold", manifold, Manifold, "a manifold of manifold_diffusion.manifolds")
     samples = as_point_cloud("samples", samples, d=manifold.d, what="d of the manifold")
     theta = manifold.density_coords(manifold.coords(samples))
     return histogram_divergence(theta, density, n_bins=n_bins)

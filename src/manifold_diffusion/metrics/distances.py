@@ -18,9 +18,13 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
-from .neighbors import as_point_cloud
+from .._checks import as_float_array, as_point_cloud, check_finite, check_type, is_concrete
+from .._types import ArrayInput
+from ..manifolds import Manifold, Projector
+
 
 __all__ = ["DistanceSummary", "TangentNormalSplit", "summarize_distances", "distance_to_manifold",
            "tangent_normal_split"]
@@ -64,15 +68,25 @@ class TangentNormalSplit(NamedTuple):
     normal_norm: Float[Array, " b"]
 
 
-def summarize_distances(distances: Float[Array, " b"],
+def _check_levels(levels) -> tuple:
+    if isinstance(levels, (str, bytes)) or not hasattr(levels, "__iter__"):
+        raise TypeError(f"levels: expected a sequence of quantile levels, got {type(levels).__name__}")
+    out = tuple(np.asarray(levels, np.float64).ravel().tolist()) if len(levels) else ()
+    if any(not 0.0 <= q <= 1.0 for q in out):
+        raise ValueError(f"levels: expected quantile levels in [0, 1], got {out}")
+    return out
+
+
+def summarize_distances(distances: ArrayInput,
                         levels: tuple = (0.5, 0.9, 0.99)) -> DistanceSummary:
     """Summarise precomputed distances ``(b,)`` (mean, rms, quantiles at ``levels``, max)."""
-    distances = jnp.asarray(distances)
+    distances = as_float_array("distances", distances)
     if distances.ndim != 1 or distances.shape[0] == 0:
         raise ValueError(f"distances: expected shape (b,) with b >= 1, got {tuple(distances.shape)}")
-    levels = tuple(float(q) for q in levels)
-    if any(not 0.0 <= q <= 1.0 for q in levels):
-        raise ValueError(f"levels: expected quantile levels in [0, 1], got {levels}")
+    check_finite("distances", distances)
+    if is_concrete(distances) and bool(jnp.any(distances < 0)):
+        raise ValueError(f"distances: expected distances >= 0, got a minimum of {float(jnp.min(distances)):.3g}")
+    levels = _check_levels(levels)
     return DistanceSummary(
         mean=jnp.mean(distances), rms=jnp.sqrt(jnp.mean(distances ** 2)),
         quantiles=jnp.quantile(distances, jnp.asarray(levels, distances.dtype)) if levels
@@ -80,7 +94,7 @@ def summarize_distances(distances: Float[Array, " b"],
         levels=levels, max=jnp.max(distances), distances=distances)
 
 
-def distance_to_manifold(manifold, samples: Float[Array, "b d"],
+def distance_to_manifold(manifold, samples: ArrayInput,
                          levels: tuple = (0.5, 0.9, 0.99)) -> DistanceSummary:
     r"""Distances :math:`\operatorname{dist}(y_j, M)` of samples to a manifold, summarised.
 
@@ -92,18 +106,22 @@ def distance_to_manifold(manifold, samples: Float[Array, "b d"],
     Returns:
       :class:`DistanceSummary`; ``.max`` is the one-sided Hausdorff distance.
     """
+    check_type("manifold", manifold, Projector,
+               "a manifold or another Projector (with d, project and distance)")
     samples = as_point_cloud("samples", samples, d=manifold.d, what="d of the manifold")
+    levels = _check_levels(levels)
     return summarize_distances(manifold.distance(samples), levels)
 
 
-def tangent_normal_split(manifold, points: Float[Array, "b d"],
-                         displacement: Float[Array, "b d"]) -> TangentNormalSplit:
+def tangent_normal_split(manifold, points: ArrayInput,
+                         displacement: ArrayInput) -> TangentNormalSplit:
     r"""Split displacements ``(b, d)`` at ``points`` ``(b, d)`` into tangential and normal parts.
 
     The tangent space is taken at the projections :math:`\Pi_M` of ``points`` (which need not
     lie on ``M``). E.g. ``tangent_normal_split(m, x_train, samples - x_train)`` or, for a score,
     ``tangent_normal_split(m, x, score_fn(x, t))``.
     """
+    check_type("manifold", manifold, Manifold, "a manifold of manifold_diffusion.manifolds")
     points = as_point_cloud("points", points, d=manifold.d, what="d of the manifold")
     displacement = as_point_cloud("displacement", displacement, d=manifold.d, what="d of the manifold")
     if displacement.shape[0] != points.shape[0]:

@@ -28,8 +28,9 @@ from typing import NamedTuple
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._checks import check_positive_int
-from .neighbors import as_point_cloud, nearest_neighbors
+from .._checks import as_point_cloud, check_choice, check_in_interval, check_positive_int
+from .._types import ArrayInput, Size
+from .neighbors import nearest_neighbors
 
 __all__ = ["IntrinsicDimension", "two_nn", "levina_bickel"]
 
@@ -56,7 +57,7 @@ class IntrinsicDimension(NamedTuple):
     method: str
 
 
-def two_nn(points: Float[Array, "n d"], *, method: str = "mle",
+def two_nn(points: ArrayInput, *, method: str = "mle",
            discard_fraction: float = 0.1) -> IntrinsicDimension:
     r"""TwoNN estimate of the intrinsic dimension of a point cloud.
 
@@ -69,10 +70,8 @@ def two_nn(points: Float[Array, "n d"], *, method: str = "mle",
       :class:`IntrinsicDimension`.
     """
     points = as_point_cloud("points", points, min_points=3)
-    if method not in ("mle", "fit"):
-        raise ValueError(f"method: expected 'mle' or 'fit', got {method!r}")
-    if not 0.0 <= discard_fraction < 1.0:
-        raise ValueError(f"discard_fraction: expected a value in [0, 1), got {discard_fraction}")
+    check_choice("method", method, ("mle", "fit"))
+    check_in_interval("discard_fraction", discard_fraction, 0.0, 1.0, low_open=False, high_open=True)
     nb = nearest_neighbors(points, points, k=3)
     dist = np.asarray(nb.distances, dtype=np.float64)[:, 1:]                # drop self
     ok = dist[:, 0] > 0
@@ -92,7 +91,7 @@ def two_nn(points: Float[Array, "n d"], *, method: str = "mle",
     return IntrinsicDimension(dim, float(dim / np.sqrt(n)), log_mu, n, int((~ok).sum()), "two_nn_fit")
 
 
-def levina_bickel(points: Float[Array, "n d"], n_neighbors: int = 10) -> IntrinsicDimension:
+def levina_bickel(points: ArrayInput, n_neighbors: Size = 10) -> IntrinsicDimension:
     r"""Levina--Bickel maximum-likelihood estimate from ``n_neighbors`` neighbours (MacKay--Ghahramani average).
 
     Args:

@@ -21,8 +21,9 @@ from typing import NamedTuple
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
-from .._checks import check_in_interval
-from .neighbors import as_point_cloud, nearest_neighbors
+from .._checks import as_point_cloud, check_in_interval
+from .._types import ArrayInput
+from .neighbors import nearest_neighbors
 
 __all__ = [
     "MemorizationReport",
@@ -69,7 +70,7 @@ def _ratio(d1, d2):
     return jnp.where(d2 > 0, d1 / jnp.where(d2 > 0, d2, 1.0), 0.0)
 
 
-def memorization_ratio(samples: Float[Array, "b d"], data: Float[Array, "n d"]) -> Float[Array, " b"]:
+def memorization_ratio(samples: ArrayInput, data: ArrayInput) -> Float[Array, " b"]:
     r"""Ratio :math:`d_1/d_2` of each sample's distances to its two nearest training points.
 
     Args:
@@ -85,7 +86,7 @@ def memorization_ratio(samples: Float[Array, "b d"], data: Float[Array, "n d"]) 
     return _ratio(nb.distances[:, 0], nb.distances[:, 1])
 
 
-def fraction_memorized(samples: Float[Array, "b d"], data: Float[Array, "n d"],
+def fraction_memorized(samples: ArrayInput, data: ArrayInput,
                        threshold: float = 1.0 / 3.0) -> Float[Array, ""]:
     r"""Share of samples with :math:`d_1/d_2 <` ``threshold`` (default :math:`1/3`).
 
@@ -96,7 +97,7 @@ def fraction_memorized(samples: Float[Array, "b d"], data: Float[Array, "n d"],
     return jnp.mean((memorization_ratio(samples, data) < threshold).astype(jnp.result_type(float)))
 
 
-def training_spacing(data: Float[Array, "n d"]) -> Float[Array, ""]:
+def training_spacing(data: ArrayInput) -> Float[Array, ""]:
     r"""Typical spacing :math:`s` of a training set: the median distance to the nearest other point.
 
     For :math:`n` points spread uniformly on a :math:`k`-dimensional manifold of volume
@@ -112,7 +113,7 @@ def training_spacing(data: Float[Array, "n d"]) -> Float[Array, ""]:
     return jnp.median(nb.distances[:, 1])
 
 
-def memorization_report(samples: Float[Array, "b d"], data: Float[Array, "n d"],
+def memorization_report(samples: ArrayInput, data: ArrayInput,
                         threshold: float = 1.0 / 3.0) -> MemorizationReport:
     """All memorization statistics at once (one neighbour search for the samples, one for the data).
 

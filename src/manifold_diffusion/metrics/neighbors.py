@@ -24,9 +24,10 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
-from .._checks import as_float_array, check_finite, check_positive_int, check_shape
+from .._checks import as_point_cloud, check_positive_int
+from .._types import ArrayInput, Size
 
-__all__ = ["Neighbors", "nearest_neighbors", "as_point_cloud"]
+__all__ = ["Neighbors", "nearest_neighbors"]
 
 _HIGHEST = jax.lax.Precision.HIGHEST
 
@@ -41,22 +42,6 @@ class Neighbors(NamedTuple):
 
     distances: Float[Array, "b k"]
     indices: Int[Array, "b k"]
-
-
-def as_point_cloud(name: str, x, *, d: int | None = None, what: str = "", min_points: int = 1):
-    """Validate a point cloud: a finite ``(n, d)`` float array with at least ``min_points`` rows."""
-    x = as_float_array(name, x)
-    if x.ndim == 1 and d == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"{name}: expected shape (n, d), got {tuple(x.shape)}")
-    if d is not None:
-        check_shape(name, x, (None, d), what)
-    if x.shape[0] < min_points:
-        plural = "point" if min_points == 1 else "points"
-        raise ValueError(f"{name}: expected at least {min_points} {plural}, got shape {tuple(x.shape)}")
-    check_finite(name, x)
-    return x
 
 
 def _pad_rows(x, multiple, value):
@@ -139,8 +124,8 @@ def _knn_impl(queries, points, k, chunk_size, query_chunk):
 _knn = jax.jit(_knn_impl, static_argnames=("k", "chunk_size", "query_chunk"))
 
 
-def nearest_neighbors(queries: Float[Array, "b d"], points: Float[Array, "n d"], k: int = 2, *,
-                      chunk_size: int = 2048, query_chunk: int = 1024) -> Neighbors:
+def nearest_neighbors(queries: ArrayInput, points: ArrayInput, k: Size = 2, *,
+                      chunk_size: Size = 2048, query_chunk: Size = 1024) -> Neighbors:
     r"""The ``k`` nearest rows of ``points`` to each row of ``queries`` (exact search).
 
     Args:

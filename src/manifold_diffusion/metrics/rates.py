@@ -32,7 +32,9 @@ import jax
 import numpy as np
 import scipy.stats
 
-from .._checks import check_in_interval, check_positive_int
+from .._checks import as_numpy_float, check_in_interval, check_positive_int, check_scalar
+from ..keys import check_key
+from .._types import Size
 
 __all__ = ["SlopeFit", "fit_loglog_slope"]
 
@@ -63,7 +65,7 @@ class SlopeFit(NamedTuple):
         """Whether ``value`` lies in the confidence interval."""
         return self.ci_low <= value <= self.ci_high
 
-    def format(self, theory=None, digits: int = 2) -> str:
+    def format(self, theory=None, digits: Size = 2) -> str:
         """One line, e.g. ``"slope -0.51 [95% CI -0.55, -0.47] (theory -1/2)"``.
 
         Args:
@@ -71,6 +73,9 @@ class SlopeFit(NamedTuple):
             or a string; omitted if ``None``.
           digits: decimals of the slope and interval.
         """
+        digits = check_positive_int("digits", digits, minimum=0)
+        if theory is not None and not isinstance(theory, str):
+            check_scalar("theory", theory)
         text = (f"slope {self.slope:.{digits}f} [{100 * self.level:g}% CI "
                 f"{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}]")
         if theory is not None:
@@ -98,7 +103,7 @@ def _ols(lx, ly):
     return slope, ly.mean(axis=-1) - slope * lx.mean()
 
 
-def fit_loglog_slope(x, y, *, key, n_boot: int = 2000, level: float = 0.95) -> SlopeFit:
+def fit_loglog_slope(x, y, *, key, n_boot: Size = 2000, level: float = 0.95) -> SlopeFit:
     r"""Fit :math:`\log y = a + s\log x` and a bootstrap confidence interval for :math:`s`.
 
     Args:
@@ -112,8 +117,9 @@ def fit_loglog_slope(x, y, *, key, n_boot: int = 2000, level: float = 0.95) -> S
       :class:`SlopeFit`; ``print(fit)`` or ``fit.format(theory=-0.5)`` gives the line the book
       prints beside the theorem's exponent.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    key = check_key("key", key)
+    x = as_numpy_float("x", x)
+    y = as_numpy_float("y", y)
     if x.ndim != 1 or x.shape[0] < 2:
         raise ValueError(f"x: expected shape (m,) with m >= 2, got {x.shape}")
     m = x.shape[0]

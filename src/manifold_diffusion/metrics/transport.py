@@ -33,8 +33,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._checks import as_float_array, check_finite, check_positive, check_positive_int
-from .neighbors import as_point_cloud
+from .._checks import (as_float_array, as_point_cloud, check_choice, check_finite, check_positive,
+                       check_positive_int, is_concrete)
+from .._types import ArrayInput, Size
 
 __all__ = ["TransportResult", "wasserstein"]
 
@@ -68,7 +69,7 @@ def _weights(name, w, n):
     if w.shape[0] != n:
         raise ValueError(f"{name}: expected shape ({n},) (one weight per point), got {tuple(w.shape)}")
     check_finite(name, w)
-    if bool(jnp.any(w < 0)) or not bool(jnp.sum(w) > 0):
+    if is_concrete(w) and (bool(jnp.any(w < 0)) or not bool(jnp.sum(w) > 0)):
         raise ValueError(f"{name}: expected non-negative weights with a positive sum")
     return w / jnp.sum(w)
 
@@ -101,15 +102,16 @@ def _sinkhorn(x, y, a, b, p, epsilon, max_iterations):
             pointcloud.PointCloud, x, y, a=a, b=b, cost_fn=cost_fn, epsilon=epsilon,
             relative_epsilon="mean", solve_kwargs={"max_iterations": max_iterations, "threshold": 1e-3})
 
-    with jax.numpy_rank_promotion("allow"):                    # ott relies on implicit broadcasting
+    # ott relies on implicit broadcasting and on implicit int -> float promotion
+    with jax.numpy_rank_promotion("allow"), jax.numpy_dtype_promotion("standard"):
         value, out = jax.jit(run)(x, y, a, b)
     eps = float(out.geoms[0].epsilon)
     return float(value), bool(all(bool(c) for c in out.converged)), eps, int(max(out.n_iters))
 
 
-def wasserstein(x: Float[Array, "n d"], y: Float[Array, "m d"], *, p: int = 2,
-                method: str = "auto", max_exact: int = 2000, epsilon: float = 1e-2,
-                max_iterations: int = 5000, weights_x=None, weights_y=None) -> TransportResult:
+def wasserstein(x: ArrayInput, y: ArrayInput, *, p: Size = 2,
+                method: str = "auto", max_exact: Size = 2000, epsilon: float = 1e-2,
+                max_iterations: Size = 5000, weights_x=None, weights_y=None) -> TransportResult:
     r"""Wasserstein-``p`` distance between two point clouds.
 
     Args:
@@ -126,10 +128,9 @@ def wasserstein(x: Float[Array, "n d"], y: Float[Array, "m d"], *, p: int = 2,
     """
     x = as_point_cloud("x", x)
     y = as_point_cloud("y", y, d=x.shape[1], what="d from x")
-    if p not in (1, 2):
+    if isinstance(p, bool) or p not in (1, 2):
         raise ValueError(f"p: expected 1 or 2, got {p!r}")
-    if method not in ("auto", "exact", "sinkhorn"):
-        raise ValueError(f"method: expected 'auto', 'exact' or 'sinkhorn', got {method!r}")
+    check_choice("method", method, ("auto", "exact", "sinkhorn"))
     max_exact = check_positive_int("max_exact", max_exact)
     max_iterations = check_positive_int("max_iterations", max_iterations)
     check_positive("epsilon", epsilon)

@@ -25,8 +25,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from .._checks import check_positive, check_positive_int
-from .neighbors import as_point_cloud
+from .._checks import as_point_cloud, check_positive, check_positive_int, check_scalar
+from ..keys import check_key
+from .._types import ArrayInput, Size
 
 __all__ = ["MMDResult", "MMDTestResult", "mmd", "mmd_test", "median_bandwidth"]
 
@@ -69,9 +70,10 @@ def _kernel_sum(a, b, bandwidth):
     return jnp.sum(jax.lax.map(row, a, batch_size=1024))
 
 
-def median_bandwidth(z: Float[Array, "n d"], max_points: int = 2000) -> Float[Array, ""]:
+def median_bandwidth(z: ArrayInput, max_points: Size = 2000) -> Float[Array, ""]:
     """Median heuristic: median pairwise distance among at most ``max_points`` rows (fixed stride)."""
     z = as_point_cloud("z", z, min_points=2)
+    max_points = check_positive_int("max_points", max_points, minimum=2)
     stride = max(1, z.shape[0] // max_points)
     sub = z[::stride][:max_points]
     d2 = np.asarray(_jit_sq_dist(sub, sub), dtype=np.float64)
@@ -91,6 +93,7 @@ def _prepare(x, y, bandwidth):
     elif isinstance(bandwidth, str):
         raise ValueError(f"bandwidth: expected a positive number or 'median', got {bandwidth!r}")
     else:
+        check_scalar("bandwidth", bandwidth)
         check_positive("bandwidth", bandwidth)
         h = jnp.asarray(bandwidth, x.dtype)
     return x, y, h
@@ -102,7 +105,7 @@ def _combine(s_xx, s_yy, s_xy, n, m, unbiased):
     return s_xx / n ** 2 + s_yy / m ** 2 - 2.0 * s_xy / (n * m)
 
 
-def mmd(x: Float[Array, "n d"], y: Float[Array, "m d"], *, bandwidth="median",
+def mmd(x: ArrayInput, y: ArrayInput, *, bandwidth="median",
         unbiased: bool = True) -> MMDResult:
     r"""Squared MMD between two clouds with a Gaussian kernel of width ``bandwidth``.
 
@@ -134,8 +137,8 @@ def _permutation_stats(kernel, labels_batch, n, m, unbiased):
     return jnp.where(unbiased, unb, biased)
 
 
-def mmd_test(key: PRNGKeyArray, x: Float[Array, "n d"], y: Float[Array, "m d"], *,
-             bandwidth="median", n_permutations: int = 500, unbiased: bool = True) -> MMDTestResult:
+def mmd_test(key: PRNGKeyArray, x: ArrayInput, y: ArrayInput, *,
+             bandwidth="median", n_permutations: Size = 500, unbiased: bool = True) -> MMDTestResult:
     r"""MMD two-sample test with a permutation p-value.
 
     Args:
@@ -149,6 +152,7 @@ def mmd_test(key: PRNGKeyArray, x: Float[Array, "n d"], y: Float[Array, "m d"], 
       :class:`MMDTestResult`; under :math:`P = Q` the p-value is uniform on
       :math:`\{1/(P+1), \dots, 1\}`.
     """
+    key = check_key("key", key)
     n_permutations = check_positive_int("n_permutations", n_permutations)
     x, y, h = _prepare(x, y, bandwidth)
     n, m = x.shape[0], y.shape[0]
@@ -163,5 +167,5 @@ def mmd_test(key: PRNGKeyArray, x: Float[Array, "n d"], y: Float[Array, "m d"], 
     labels = jax.vmap(lambda kk: jax.random.permutation(kk, base))(keys).T    # (N, P)
     stats = jnp.concatenate([_permutation_stats(kernel, labels[:, i:i + 100], n, m, unbiased)
                              for i in range(0, n_permutations, 100)])
-    p_value = (1.0 + jnp.sum(stats >= observed)) / (1.0 + n_permutations)
+    p_value = (1.0 + jnp.sum((stats >= observed).astype(stats.dtype))) / (1.0 + n_permutations)
     return MMDTestResult(observed, p_value, h, n_permutations, bool(unbiased))
