@@ -1,19 +1,31 @@
 """manifold_diffusion: the JAX library behind the executable monograph on why diffusion
 models generalize.
 
-Sub-modules follow the mathematics:
+Sub-packages and modules, by layer (see ``ARCHITECTURE.md``; imports point down this list):
 
-- :mod:`~manifold_diffusion.processes` -- forward noising processes and time grids;
-- :mod:`~manifold_diffusion.scores` -- exact, empirical (and later smoothed, coarse) scores;
-- :mod:`~manifold_diffusion.samplers` -- reverse-time SDE and probability-flow ODE samplers;
-- :mod:`~manifold_diffusion.manifolds` -- manifolds with exact geometry and densities on them;
-- :mod:`~manifold_diffusion.metrics` -- distances, memorization, transport, rates;
-- :mod:`~manifold_diffusion.experiments` -- one module per book experiment;
-- :mod:`~manifold_diffusion.scale` -- the experiment-size setting.
+- core: :mod:`~manifold_diffusion.processes` (forward processes, time grids),
+  :mod:`~manifold_diffusion.keys` (keys checked and split by name),
+  :mod:`~manifold_diffusion.scale` (the experiment-size setting);
+- geometry: :mod:`~manifold_diffusion.manifolds` (manifolds with exact geometry, densities on
+  them, estimated curves);
+- methods and measurements: :mod:`~manifold_diffusion.samplers` (reverse-time SDE/ODE,
+  Tweedie, Langevin), :mod:`~manifold_diffusion.scores` (exact, empirical, population,
+  smoothed and coarse scores), :mod:`~manifold_diffusion.kde`,
+  :mod:`~manifold_diffusion.training`, :mod:`~manifold_diffusion.metrics`,
+  :mod:`~manifold_diffusion.data`;
+- presentation: :mod:`~manifold_diffusion.plotting`, :mod:`~manifold_diffusion.widgets`,
+  :mod:`~manifold_diffusion.book`, :mod:`~manifold_diffusion.exercises`;
+- experiments: :mod:`~manifold_diffusion.experiments` (one module per book experiment).
+
+``plotting``, ``widgets`` and ``experiments`` load on first use (they need matplotlib and
+ipywidgets); the others load with the package.
 
 Every score is a callable ``score_fn(x, t)`` with ``x`` of shape ``(b, d)``; every sampler
-accepts any such callable. Random functions take an explicit ``jax.random`` key first.
+accepts any such callable. Random functions take an explicit ``jax.random`` key first, and
+every public function rejects bad input with a ``ValueError``/``TypeError`` naming the argument.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
@@ -27,6 +39,16 @@ from .samplers import sample, euler_maruyama, heun_probability_flow, tweedie_den
 from .samplers import langevin, tempered_langevin  # noqa: E402
 from .scores import EmpiricalScore, GaussianMixture, MixtureScore, gaussian  # noqa: E402
 from .scores import PopulationScore, score_departure  # noqa: E402
+
+_LAZY = ("plotting", "widgets", "experiments")
+
+
+def __getattr__(name: str):
+    """Import the presentation and experiment modules on first access (``md.plotting``)."""
+    if name in _LAZY:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
@@ -42,6 +64,9 @@ __all__ = [
     "data",
     "exercises",
     "book",
+    "plotting",
+    "widgets",
+    "experiments",
     "VE",
     "VP",
     "geometric_grid",

@@ -5,7 +5,8 @@ static site cannot run Python, so every widget cell is tagged ``skip-execution``
 shows a precomputed counterpart (small multiples over the same parameter) instead.
 """
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["slider", "sliders"]
 
@@ -30,8 +31,12 @@ def sliders(controls: Mapping[str, Sequence[Any]], compute: Callable[..., Any],
     import ipywidgets
     import matplotlib.pyplot as plt
 
+    if not isinstance(controls, Mapping):
+        raise TypeError(f"controls: expected a mapping {{name: options}}, got {type(controls).__name__}")
     if not controls:
         raise ValueError("controls: expected at least one {name: options} entry")
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(f"values: expected a mapping {{name: option}} or None, got {type(values).__name__}")
     if not callable(compute):
         raise TypeError(f"compute: expected a function option -> result, got {type(compute).__name__}")
     if plot is not None and not callable(plot):
@@ -42,6 +47,9 @@ def sliders(controls: Mapping[str, Sequence[Any]], compute: Callable[..., Any],
         raise ValueError(f"values: no slider named {sorted(unknown)}; sliders: {list(controls)}")
     boxes = {}
     for name, options in controls.items():
+        if isinstance(options, (str, bytes)) or not hasattr(options, "__iter__"):
+            raise TypeError(f"options: expected a sequence of values for the slider {name!r}, got "
+                            f"{type(options).__name__}")
         options = list(options)
         if not options:
             raise ValueError(f"options: expected at least one value for the slider {name!r}")
@@ -80,6 +88,10 @@ def slider(options: Sequence[Any], compute: Callable[[Any], Any],
     """
     if not callable(compute):
         raise TypeError(f"compute: expected a function option -> result, got {type(compute).__name__}")
+    if isinstance(options, (str, bytes)) or not hasattr(options, "__iter__"):
+        raise TypeError(f"options: expected a sequence of values, got {type(options).__name__}")
+    if not isinstance(description, str):
+        raise TypeError(f"description: expected a str, got {type(description).__name__}")
     widget, update = sliders({description: options}, lambda **kw: compute(kw[description]), plot,
                              values=None if value is None else {description: value},
                              draw_now=draw_now)
