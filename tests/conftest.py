@@ -4,7 +4,11 @@
   (``XLA_FLAGS`` must be set before JAX starts its backend).
 - ``MD_X64=1`` runs the suite in float64 (the library itself never switches x64 on);
   ``make test`` runs the core numerics tests a second time in that mode.
-- Strict rank promotion, so an accidental broadcast fails loudly.
+- Strict rank promotion, so an accidental broadcast fails loudly, and strict dtype promotion,
+  so an accidental mix of dtypes (a float64 NumPy constant into float32 arithmetic, an int
+  array into a float one) fails too instead of silently widening or narrowing.
+- Runtime type checks of every annotated signature of the package (jaxtyping + beartype, the
+  ``--jaxtyping-packages`` option in ``pyproject.toml``): an annotation that lies is a bug.
 - Headless matplotlib.
 """
 
@@ -19,6 +23,7 @@ import pytest  # noqa: E402
 X64 = os.environ.get("MD_X64", "0") == "1"
 jax.config.update("jax_enable_x64", X64)
 jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_memorized_fraction_tends_to_one_as_t_min_goes_to_zero(key):
     the nearest training point falls like sigma(t_min) and every sample becomes a copy."""
     process = md.VE(T=9.0)
     n, b = 8, 400
-    angle = 2 * jnp.pi * jnp.arange(n) / n
+    angle = 2 * jnp.pi * jnp.arange(n, dtype=jnp.result_type(float)) / n
     data = jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
     fractions, distances = [], []
     for t_min in (1.0, 1e-2, 1e-4, 1e-6):

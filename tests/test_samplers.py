@@ -61,7 +61,7 @@ def test_prior_start_reaches_data_law(key):
 
 
 def _circle(n):
-    theta = 2 * jnp.pi * jnp.arange(n) / n
+    theta = 2 * jnp.pi * jnp.arange(n, dtype=jnp.result_type(float)) / n
     return jnp.stack([jnp.cos(theta), jnp.sin(theta)], axis=1)
 
 

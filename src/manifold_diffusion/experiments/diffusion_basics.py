@@ -95,7 +95,7 @@ class Config:
     scale: str = "default"
 
     @classmethod
-    def at_scale(cls, scale: Scale) -> "Config":
+    def at_scale(cls, scale: str) -> "Config":
         """The configuration for ``scale`` (``quick``, ``default`` or ``large``)."""
         if scale == "quick":
             return cls(scale="quick", n_samples=300, n_steps=50, order_steps=(8, 16, 32), order_reference=512,
@@ -112,7 +112,7 @@ class Config:
 
 def ring_mixture(cfg: Config) -> GaussianMixture:
     """The data law: ``cfg.n_modes`` isotropic Gaussians evenly spaced on a circle."""
-    angle = 2 * jnp.pi * jnp.arange(cfg.n_modes) / cfg.n_modes
+    angle = 2 * jnp.pi * jnp.arange(cfg.n_modes, dtype=jnp.result_type(float)) / cfg.n_modes
     means = cfg.radius * jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
     covs = jnp.tile((cfg.mode_std**2) * jnp.eye(2)[None], (cfg.n_modes, 1, 1))
     return GaussianMixture(jnp.full((cfg.n_modes,), 1.0 / cfg.n_modes), means, covs)

@@ -141,7 +141,7 @@ class Config:
     scale: str = "default"
 
     @classmethod
-    def at_scale(cls, scale: Scale) -> "Config":
+    def at_scale(cls, scale: str) -> "Config":
         """The configuration for ``scale`` (``quick``, ``default`` or ``large``)."""
         if scale == "quick":
             return cls(scale="quick", epochs=60, eval_every=20, n_seeds=2, n_val=1000,
@@ -182,7 +182,7 @@ def mixture(mu: float) -> GaussianMixture:
 
 def circle_points(n: int, d: int = 2):
     """``n`` equally spaced points on the unit circle in the first two of ``d`` coordinates."""
-    angle = 2 * jnp.pi * jnp.arange(n) / n
+    angle = 2 * jnp.pi * jnp.arange(n, dtype=jnp.result_type(float)) / n
     pts = jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
     return jnp.concatenate([pts, jnp.zeros((n, d - 2))], axis=1) if d > 2 else pts
 

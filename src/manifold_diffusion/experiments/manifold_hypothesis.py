@@ -122,7 +122,7 @@ class Config:
     scale: str = "default"
 
     @classmethod
-    def at_scale(cls, scale: Scale) -> "Config":
+    def at_scale(cls, scale: str) -> "Config":
         """The configuration for ``scale`` (``quick``, ``default`` or ``large``)."""
         if scale == "quick":
             return cls(scale="quick", embed_dims=(2, 100, 784), geometry_points=200,

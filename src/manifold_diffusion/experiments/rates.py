@@ -106,7 +106,7 @@ class Config:
     scale: str = "default"
 
     @classmethod
-    def at_scale(cls, scale: Scale) -> "Config":
+    def at_scale(cls, scale: str) -> "Config":
         """The configuration for ``scale`` (``quick``, ``default`` or ``large``)."""
         if scale == "quick":
             return cls(scale="quick", ns=(128, 256, 512), ns_torus=(64, 128, 256), n_seeds=2,

@@ -156,7 +156,7 @@ class Config:
     scale: str = "default"
 
     @classmethod
-    def at_scale(cls, scale: Scale) -> "Config":
+    def at_scale(cls, scale: str) -> "Config":
         """The configuration for ``scale`` (``quick``, ``default`` or ``large``)."""
         if scale == "quick":
             return cls(scale="quick", n_samples=100, n_draws=64,
@@ -184,7 +184,7 @@ class Config:
 
 def circle_data(n: int):
     """``n`` equally spaced points on the unit circle, the first at angle 0; ``(n, 2)``."""
-    angle = 2 * jnp.pi * jnp.arange(n) / n
+    angle = 2 * jnp.pi * jnp.arange(n, dtype=jnp.result_type(float)) / n
     return jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
 
 
@@ -598,7 +598,7 @@ def run_wavy(key, cfg: Config) -> WavyResult:
     process = VE(T=cfg.T)
     curve = WavyCircle(0.13, 8)
     low, high = curve.coord_low[0], curve.coord_high[0]
-    u = low + (high - low) * jnp.arange(cfg.wavy_n) / cfg.wavy_n
+    u = low + (high - low) * jnp.arange(cfg.wavy_n, dtype=jnp.result_type(float)) / cfg.wavy_n
     data = curve.embed_coords(u[:, None])
     dense = curve.embed_coords((low + (high - low) * jnp.linspace(0, 1, 400))[:, None])
     emp = EmpiricalScore(data, process)
@@ -724,7 +724,7 @@ def plot_nll(res: NLLResult):
 
 def lattice_data(n: int, spacing: float):
     """An ``n`` x ``n`` square lattice with the given spacing, centred at 0; ``(n*n, 2)``."""
-    axis = spacing * (jnp.arange(n) - (n - 1) / 2)
+    axis = spacing * (jnp.arange(n, dtype=jnp.result_type(float)) - (n - 1) / 2)
     xx, yy = jnp.meshgrid(axis, axis)
     return jnp.stack([xx.ravel(), yy.ravel()], axis=1)
 
@@ -994,7 +994,7 @@ def cfdm_velocity(z, t, data, bandwidth: float = 0.0, draws=None):
 @jax.jit
 def _cfdm_flow(key, z0, data, bandwidth, n_draws_half):
     n_steps = key.shape[0]
-    times = jnp.arange(n_steps) / n_steps
+    times = jnp.arange(n_steps, dtype=jnp.result_type(float)) / n_steps
 
     def step(z, inputs):
         t, k = inputs

@@ -115,7 +115,8 @@ def make_step(model, data, process, optimizer, *, batch_size=None, t_min=1e-3,
         """One optimiser step; records the loss."""
         params, opt_state, key, n_valid = carry
         loss, grads = jax.value_and_grad(loss_fn)(params, jax.random.fold_in(key, i), n_valid)
-        updates, opt_state = tx.update(grads, opt_state, params)
+        with jax.numpy_dtype_promotion("standard"):      # optax mixes int32 step counts into floats
+            updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key, n_valid), loss
 
     return tx.init, step
@@ -184,7 +185,7 @@ def train(key, model, data: Float[Array, "n d"], process: Process, *, n_steps: i
     return _finish(*out, n_steps, n_checkpoints)
 
 
-def train_seeds(keys, model, data: Float[Array, "n d"], process: Process, *, n_steps: int,
+def train_seeds(keys, model, data: Float[Array, "*s n d"], process: Process, *, n_steps: int,
                 optimizer: optax.GradientTransformation | None = None,
                 batch_size: int | None = None, t_min: float = 1e-3, weighting: str = "li2023",
                 n_checkpoints: int = 1, n_valid=None) -> TrainResult:

@@ -220,7 +220,7 @@ class TrainedScore(eqx.Module):
     def d(self) -> int:
         return self.model.d
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: Float[Array, "*b d"], t) -> Float[Array, "*b d"]:
         squeeze = x.ndim == 1
         x = x[None] if squeeze else x
         out = self.model.apply(self.params, x, t, self.process)
