@@ -6,13 +6,20 @@ Every figure in the book says how it was made (sizes, seed, scale, device, run t
 **Readable on the page.** The site shows a figure's PNG at its natural size (one image pixel per
 CSS pixel) up to the width of the text column, and shrinks anything wider. Font sizes are set
 in points at :data:`DPI` (110) pixels per inch, so a font of ``s`` points is ``s * 110 / 72``
-CSS pixels on the page *if the figure is not shrunk*: 8-point tick labels and the 8-point caption
-are 12 px, 9-point titles 14 px (the page's body text is 16 px). :func:`finish` therefore enforces a
-width policy: a figure wider than :data:`MAX_WIDTH` inches (the text column, 880 px at 110 dpi)
-is scaled down to it, canvas only -- every font, line and marker keeps its size in points, so
-the text stays at the sizes above while the panels get smaller. (Before this policy, a
-five-panel figure 11 inches wide was shrunk by the browser to 62 %, and its 7-point caption
-read at about 4.5 pt.)
+CSS pixels on the page *if the figure is not shrunk*: 8-point tick labels are 12 px, the
+8.5-point caption 13 px, 9-point titles 14 px (the page's body text is 16 px). The text column of
+the site measured 688 CSS pixels in a 1280-pixel-wide window and 790 in a 1920-pixel one
+(Chromium, sphinx-book-theme 1.3). :func:`finish` therefore enforces a width policy: a figure
+wider than :data:`MAX_WIDTH` (6.8 inches, 750 px) is scaled down to it, canvas only -- every
+font, line and marker keeps its size in points, so the text stays at the sizes above (at most
+10 % smaller in a 1280-pixel window) while the panels get smaller; its height shrinks in
+proportion but not below :data:`MIN_HEIGHT`, so that a row of five panels keeps room to plot.
+The canvas shrinks by :data:`MIN_SCALE` (0.7) at most: titles and tick labels sized for a wider
+panel would collide beyond that, so a figure designed wider than ``MAX_WIDTH / MIN_SCALE``
+(9.7 inches) is still shrunk by the browser, and its text is smaller than the sizes above: lay
+such a figure out on two rows.
+(Before this policy, a five-panel figure 11 inches wide was shown at 62 % in the wide window and
+55 % in the narrow one, and its 7-point caption read at 4-4.5 pt.)
 """
 
 import contextlib
@@ -23,17 +30,21 @@ import matplotlib.axes
 import matplotlib.figure
 import matplotlib.pyplot as plt
 
-from ._checks import check_positive, check_positive_int, check_type
+from ._checks import check_in_interval, check_positive, check_positive_int, check_type
 
-__all__ = ["STYLE", "DPI", "MAX_WIDTH", "CAPTION_SIZE", "style", "figure", "fit_width", "finish",
+__all__ = ["STYLE", "DPI", "MAX_WIDTH", "MIN_HEIGHT", "MIN_SCALE", "CAPTION_SIZE", "style", "figure", "fit_width", "finish",
            "image_grid"]
 
 #: pixels per inch of every figure (and of its PNG on the site)
 DPI = 110
-#: widest figure in inches: the site's text column (about 880 CSS pixels) at :data:`DPI`
-MAX_WIDTH = 8.0
-#: font size of the caption line, in points (12 CSS pixels on the page)
-CAPTION_SIZE = 8
+#: widest figure in inches (750 CSS pixels at :data:`DPI`; module docstring)
+MAX_WIDTH = 6.8
+#: a figure :func:`finish` scales down keeps at least this height (inches), if it had it
+MIN_HEIGHT = 2.5
+#: the smallest factor :func:`finish` scales a canvas by
+MIN_SCALE = 0.7
+#: font size of the caption line, in points (13 CSS pixels on the page)
+CAPTION_SIZE = 8.5
 
 STYLE = {
     "figure.dpi": DPI,
@@ -83,14 +94,19 @@ def figure(ncols: int = 1, nrows: int = 1, *, width: float = 3.0, height: float 
     return fig, axes
 
 
-def fit_width(fig, max_width: float = MAX_WIDTH):
-    """Scale ``fig``'s canvas down to ``max_width`` inches if it is wider (aspect kept; fonts,
-    lines and markers keep their sizes in points); return ``fig``."""
+def fit_width(fig, max_width: float = MAX_WIDTH, min_height: float = MIN_HEIGHT,
+              min_scale: float = MIN_SCALE):
+    """Scale ``fig``'s canvas down towards ``max_width`` inches if it is wider, by a factor of at
+    least ``min_scale``; fonts, lines and markers keep their sizes in points. The height shrinks by
+    the same factor, but not below ``min(min_height, height)``. Returns ``fig``."""
     check_type("fig", fig, matplotlib.figure.Figure, "a matplotlib Figure")
     check_positive("max_width", max_width)
+    check_positive("min_height", min_height)
+    check_in_interval("min_scale", min_scale, 0.0, 1.0)
     w, h = fig.get_size_inches()
     if w > max_width:
-        fig.set_size_inches(max_width, h * max_width / w, forward=False)
+        scale = max(max_width / w, min_scale)
+        fig.set_size_inches(w * scale, max(h * scale, min(h, min_height)), forward=False)
     return fig
 
 

@@ -72,6 +72,7 @@ VALUES = [
     (PL + "figure", lambda: plotting.figure(2, height=-3.0), ValueError, "height:"),
     (PL + "figure", lambda: plotting.figure(1.5), TypeError, "ncols:"),
     (PL + "fit_width", lambda: plotting.fit_width(plt.figure(), max_width=0.0), ValueError, "max_width:"),
+    (PL + "fit_width", lambda: plotting.fit_width(plt.figure(), min_scale=1.5), ValueError, "min_scale:"),
     (PL + "image_grid", lambda: plotting.image_grid(_axes(), np.zeros((4, 64)), gap=-1), ValueError, "gap:"),
     (PL + "image_grid", lambda: plotting.image_grid(_axes(), np.zeros((4, 64)), ncols=0), ValueError, "ncols:"),
     (PL + "image_grid", lambda: plotting.image_grid(_axes(), np.zeros((4, 64)), value_range=(1.0, 0.0)),
