@@ -386,3 +386,15 @@ def test_every_public_training_callable_has_a_bad_input_row():
               "kl_on_grid", "mode_masses"}     # older helpers without argument checks
     missing = [n for n in public if f"manifold_diffusion.training.{n}" not in names and n not in exempt]
     assert not missing, missing
+
+
+def test_make_fit_step_is_the_body_of_fit(small_fit):
+    """A lax.scan over make_fit_step's step reproduces fit's parameters, EMA and losses."""
+    den, data, kwargs = small_fit
+    kw = {k: v for k, v in kwargs.items() if k != "n_steps"}
+    carry, step = tr.make_fit_step(jax.random.key(1), den, data, **kw)
+    carry, losses = jax.lax.scan(step, carry, jnp.arange(kwargs["n_steps"]))
+    ref = tr.fit(jax.random.key(1), den, data, **kwargs)
+    for x, y in zip(jax.tree_util.tree_leaves((carry[0], carry[2], losses)),
+                    jax.tree_util.tree_leaves((ref.params, ref.ema_params, ref.loss))):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)

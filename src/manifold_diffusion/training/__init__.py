@@ -31,7 +31,7 @@ from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losse
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .denoiser import Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
-from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, select
+from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, make_fit_step, select
 from .gradient_flow import (FixedDraws, RandomFeatureFlow, fixed_draws, fixed_draws_loss,
                             random_feature_flow)
 from .losses import WEIGHTINGS, dsm_loss, weighted_dsm_loss
@@ -51,7 +51,7 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            "SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
            "sigma_shares", "sigma_share_table",
            "DENOISING_WEIGHTINGS", "denoising_loss", "loss_weight",
-           "FitResult", "fit", "fit_seeds", "select", "DEFAULT_LEARNING_RATE",
+           "FitResult", "fit", "fit_seeds", "select", "make_fit_step", "DEFAULT_LEARNING_RATE",
            "FixedDraws", "fixed_draws", "fixed_draws_loss", "RandomFeatureFlow",
            "random_feature_flow",
            "readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",

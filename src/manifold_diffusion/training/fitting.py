@@ -44,7 +44,7 @@ from .denoiser import Denoiser
 from .denoising import _denoising_loss, check_denoising_weighting
 from .noise_levels import check_sigma_distribution
 
-__all__ = ["FitResult", "fit", "fit_seeds", "select", "DEFAULT_LEARNING_RATE"]
+__all__ = ["FitResult", "fit", "fit_seeds", "select", "make_fit_step", "DEFAULT_LEARNING_RATE"]
 
 #: Adam's step when ``fit`` is given neither ``optimizer`` nor ``learning_rate``
 #: (the paper's :math:`10^{-3}`, :cite:`li2023generalization`).
@@ -99,12 +99,9 @@ def _optimizer(network, optimizer, learning_rate):
                                  functools.partial(_labels, network))
 
 
-def _run(key, init_params, data, n_valid, ema_decay, learning_rate, *, den, sigma_dist,
-         weighting, optimizer, n_steps, batch_size, n_checkpoints):
-    """One training run (pure; jitted and vmapped by the callers)."""
-    k_init = jax.random.fold_in(key, name_tag("init"))
-    k_steps = jax.random.fold_in(key, name_tag("steps"))
-    params0 = den.init(k_init, data.dtype) if init_params is None else init_params
+def _make_step(den, data, n_valid, ema_decay, learning_rate, *, sigma_dist, weighting,
+               optimizer, batch_size):
+    """``(tx, step)``: the optax transformation and the ``lax.scan`` body of a run."""
     tx = _optimizer(den.network, optimizer, learning_rate)
     n = data.shape[0]
     decay = jnp.asarray(ema_decay, data.dtype)
@@ -119,13 +116,30 @@ def _run(key, init_params, data, n_valid, ema_decay, learning_rate, *, den, sigm
 
     def step(carry, i):
         """One optimiser step and the EMA update; records the loss."""
-        params, opt_state, ema = carry
+        params, opt_state, ema, k_steps = carry
         loss, grads = jax.value_and_grad(loss_fn)(params, jax.random.fold_in(k_steps, i))
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         ema = optax.incremental_update(params, ema, 1.0 - decay)
-        return (params, opt_state, ema), loss
+        return (params, opt_state, ema, k_steps), loss
 
+    return tx, step
+
+
+def _initial_carry(key, init_params, den, tx, dtype):
+    k_init = jax.random.fold_in(key, name_tag("init"))
+    k_steps = jax.random.fold_in(key, name_tag("steps"))
+    params0 = den.init(k_init, dtype) if init_params is None else init_params
+    return (params0, tx.init(params0), params0, k_steps)
+
+
+def _run(key, init_params, data, n_valid, ema_decay, learning_rate, *, den, sigma_dist,
+         weighting, optimizer, n_steps, batch_size, n_checkpoints):
+    """One training run (pure; jitted and vmapped by the callers)."""
+    tx, step = _make_step(den, data, n_valid, ema_decay, learning_rate, sigma_dist=sigma_dist,
+                          weighting=weighting, optimizer=optimizer, batch_size=batch_size)
+    carry = _initial_carry(key, init_params, den, tx, data.dtype)
+    params0 = carry[0]
     per_chunk = n_steps // n_checkpoints
 
     def chunk(carry, c):
@@ -133,7 +147,6 @@ def _run(key, init_params, data, n_valid, ema_decay, learning_rate, *, den, sigm
         carry, losses = jax.lax.scan(step, carry, c * per_chunk + jnp.arange(per_chunk))
         return carry, ((carry[0], carry[2]), losses)
 
-    carry = (params0, tx.init(params0), params0)
     carry, ((raw, ema), losses) = jax.lax.scan(chunk, carry, jnp.arange(n_checkpoints))
     prepend = lambda a, b: jnp.concatenate([a[None], b])   # noqa: E731
     return (carry[0], carry[2], losses.reshape(n_steps),
@@ -294,3 +307,29 @@ def fit_seeds(keys, den: Denoiser, data, *, n_valid=None, sigma_dist, weighting:
                              optimizer=optimizer, n_steps=n_steps, batch_size=batch_size,
                              n_checkpoints=n_checkpoints)
     return _finish(out, n_steps, n_checkpoints)
+
+
+def make_fit_step(key, den: Denoiser, data: Float[Array, "n d"], *, sigma_dist,
+                  weighting: str = "edm", optimizer: optax.GradientTransformation | None = None,
+                  batch_size: int | None = None, ema_decay: float = 0.999,
+                  learning_rate: float | None = None):
+    r"""The body of :func:`fit`'s ``lax.scan`` as a pure function, for custom loops and benchmarks.
+
+    Returns ``(carry, step)``: the initial carry ``(params, opt_state, ema_params, step_key)``
+    for ``key`` and ``step(carry, i) -> (carry, loss)``, the ``i``-th optimiser step and EMA
+    update exactly as :func:`fit` runs it (so ``lax.scan(step, carry, jnp.arange(n))`` gives
+    ``fit(key, ..., n_steps=n)``'s parameters and losses, up to compilation differences).
+
+    Args: as :func:`fit`.
+    """
+    key = check_key("key", key)
+    data = as_float_array("data", data, ndim=2)
+    _, _, batch_size = _check_fit_args(den, data, sigma_dist, weighting, optimizer, 1,
+                                       batch_size, 1, learning_rate)
+    decay, _ = _check_hyper("ema_decay", ema_decay, 0.999, None, data.dtype, (0.0, True), 1.0)
+    lr, _ = _check_hyper("learning_rate", learning_rate, DEFAULT_LEARNING_RATE, None, data.dtype,
+                         (0.0, False), np.inf)
+    tx, step = _make_step(den, data, jnp.asarray(data.shape[0]), decay, lr,
+                          sigma_dist=sigma_dist, weighting=weighting, optimizer=optimizer,
+                          batch_size=batch_size)
+    return _initial_carry(key, None, den, tx, data.dtype), step
