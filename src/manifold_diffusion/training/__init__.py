@@ -29,7 +29,7 @@ and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP
 from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
                noise_levels, readout)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
-from .denoiser import Denoiser, DenoiserScore, denoiser_score, edm_coefficients
+from .denoiser import PRECONDITIONINGS, Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
 from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, make_fit_step, select
 from .gradient_flow import (FixedDraws, RandomFeatureFlow, fixed_draws, fixed_draws_loss,
@@ -47,7 +47,7 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            "models", "networks", "noise_levels", "readout",
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
-           "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients",
+           "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients", "PRECONDITIONINGS",
            "SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
            "sigma_shares", "sigma_share_table",
            "DENOISING_WEIGHTINGS", "denoising_loss", "loss_weight",
