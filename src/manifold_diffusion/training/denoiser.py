@@ -54,6 +54,19 @@ def edm_coefficients(sigma, sigma_data: float):
     return sd2 / (s2 + sd2), sigma * sigma_data / root, 1.0 / root, 0.25 * jnp.log(sigma)
 
 
+def _as_python_float(value):
+    """A NumPy or 0-d JAX scalar as a Python float (a static field must be hashable); anything
+    else is returned as is for ``__check_init__`` to reject."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    try:
+        if np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.number):
+            return float(value)
+    except TypeError:
+        pass
+    return value
+
+
 class Denoiser(eqx.Module):
     r"""EDM-preconditioned denoiser :math:`D(y, \sigma)` around a network :math:`F` (module docstring).
 
@@ -72,7 +85,7 @@ class Denoiser(eqx.Module):
     """
 
     network: eqx.Module = eqx.field(static=True)
-    sigma_data: float = eqx.field(static=True, default=0.5)
+    sigma_data: float = eqx.field(static=True, default=0.5, converter=_as_python_float)
     preconditioning: str = eqx.field(static=True, default="edm")
 
     def __check_init__(self):
@@ -94,7 +107,7 @@ class Denoiser(eqx.Module):
         return self.network.init(key, dtype)
 
     def coefficients(self, sigma):
-        """``(c_skip, c_out, c_in, c_noise)`` at ``sigma``: :func:`edm_coefficients`, or for
+        r"""``(c_skip, c_out, c_in, c_noise)`` at ``sigma``: :func:`edm_coefficients`, or for
         ``preconditioning="score"`` :math:`(1, \sigma^2, 1, \tfrac14\ln\sigma)`."""
         if self.preconditioning == "score":
             sigma = jnp.asarray(sigma)
