@@ -97,7 +97,29 @@ class Result(NamedTuple):
             out[f"flow_sd_{w}"] = float(flow_sd[j])
             out[f"grid_{w}"] = float(grid[j])
             out[f"reach_{w}"] = "not reached" if np.isnan(reach[j]) else int(reach[j])
+        out.update(width_narrow=int(self.widths[0]), width_wide=int(self.widths[-1]),
+                   flow_narrow=float(flow[0]), flow_wide=float(flow[-1]))
         return out
+
+    def table(self) -> str:
+        """An HTML table of the window KLs and first epochs beside the paper's (Fig. 11)."""
+        flow, flow_sd = self.window("flow")
+        grid, _ = self.window("grid")
+        reach = self.first_epoch_below()
+        rows = []
+        for j, w in enumerate(self.widths):
+            paper_kl = PAPER["capacity_kl1000"].get(int(w))
+            paper_ep = PAPER["capacity_epochs_to_target"].get(int(w), "")
+            rows.append(
+                f"<tr><td>{w}</td><td>{'' if paper_kl is None else paper_kl}</td>"
+                f"<td>{flow[j]:.3f} ± {flow_sd[j]:.3f}</td><td>{grid[j]:.2f}</td>"
+                f"<td>{'never (cap 10 000)' if paper_ep is None else paper_ep}</td>"
+                f"<td>{'not within ' + str(int(self.epochs[-1])) if np.isnan(reach[j]) else int(reach[j])}</td></tr>")
+        head = ("<tr><th>width m</th><th>paper, KL at epoch 1000</th>"
+                f"<th>here, flow (0.045, EMA), epochs {self.window_epochs[0]}–{self.window_epochs[-1]}</th>"
+                "<th>here, grid, same epochs</th><th>paper, first epoch with KL ≤ 0.1</th>"
+                "<th>here (flow)</th></tr>")
+        return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 @experiment("capacity: KL against the network's width")

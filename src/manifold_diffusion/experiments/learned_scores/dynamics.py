@@ -75,7 +75,7 @@ class Config(ExperimentConfig):
     dims: tuple = (2, 10)
     n_steps: int = 4000
     n_seeds: int = 2
-    n_samples: int = 256
+    n_samples: int = 160
     learning_rate: float = 3e-3
     threshold: float = 0.2
     gen_distance: float = 0.05
@@ -100,7 +100,7 @@ def setting(d: int, key):
 
 def _checkpoint_subset(n_steps, n_checkpoints):
     """Indices of a roughly geometric subset of the evenly spaced checkpoints (0 excluded)."""
-    idx = np.unique(np.round(np.geomspace(1, n_checkpoints, 11)).astype(int))
+    idx = np.unique(np.round(np.geomspace(1, n_checkpoints, 9)).astype(int))
     return idx
 
 
@@ -111,7 +111,9 @@ class Result(NamedTuple):
       exact draws. ks_floor: ``(D,)`` KS of exact draws (same sample size).
       sigmas ``(q,)``; normal_error, tangent_error: ``(D, w, s, q, c)`` relative errors of the
       largest-N run. threshold, gen_distance. rf_taus ``(T,)``; rf_memorized, rf_distance
-      ``(k, s, T)``: the random-feature model by exact gradient flow (curve in R^2). meta.
+      ``(k, 1, T)``: the random-feature model by exact gradient flow (curve in R^2, one seed per
+      N; rf_distance is the *median* distance, as a few samples of an over-fitted flow diverge).
+      meta.
     """
 
     sizes: np.ndarray
@@ -138,7 +140,7 @@ class Result(NamedTuple):
         def first(values, below, level):
             hit = values <= level if below else values >= level
             return np.where(hit.any(axis=-1), self.rf_taus[np.argmax(hit, axis=-1)], np.nan)
-        level = (1.0 + self.floor[0][:, :, None]) / 2.0
+        level = (1.0 + self.floor[0][:, :1, None]) / 2.0
         return (first(self.rf_distance, True, self.gen_distance),
                 first(self.rf_memorized - level, False, 0.0))
 
@@ -180,7 +182,19 @@ class Result(NamedTuple):
     def summary(self) -> dict:
         normal, tangent = self.geometry_steps()
         out = {"threshold": self.threshold, "gen_distance": self.gen_distance,
-               "n_geometry": int(self.sizes[-1]), "steps": int(self.steps[-1])}
+               "n_geometry": int(self.sizes[-1]), "steps": int(self.steps[-1]),
+               "d_lo": int(self.dims[0]), "d_hi": int(self.dims[-1]),
+               "width_narrow": int(self.widths[0]), "width_wide": int(self.widths[-1])}
+        # the prose's numbers, by role: sigma = 0.1 and the smallest sigma, the widest network,
+        # the first and the last dimension
+        q01 = int(np.argmin(np.abs(self.sigmas - 0.1)))
+        for a, role in ((0, "lo"), (len(self.dims) - 1, "hi")):
+            out[f"geo_normal_step_{role}"] = float(np.nanmean(normal[a, -1, :, q01]))
+            out[f"geo_tangent_step_{role}"] = float(np.nanmean(tangent[a, -1, :, q01]))
+            out[f"geo_normal_final_{role}"] = float(self.normal_error[a, -1, :, q01, -1].mean())
+            out[f"geo_tangent_final_{role}"] = float(self.tangent_error[a, -1, :, q01, -1].mean())
+        out["geo_tangent_final_smallest"] = float(self.tangent_error[0, -1, :, 0, -1].mean())
+        out["sigma_smallest"] = float(self.sigmas[0])
         for a, d in enumerate(self.dims):
             for b, w in enumerate(self.widths):
                 for q, s in enumerate(self.sigmas):
@@ -201,12 +215,18 @@ class Result(NamedTuple):
         for a, d in enumerate(self.dims):
             for b, w in enumerate(self.widths):
                 out[f"boundary_d{d}_w{w}"] = int(bound[a, b])
-        for a, d in enumerate(self.dims):
+        b0 = bound[0]
+        out["boundary_narrow"], out["boundary_wide"] = int(b0[0]), int(b0[-1])
+        out["boundary_verdict"] = (
+            "moves up with the width" if np.all(np.diff(b0) > 0) else
+            "does not move down with the width" if np.all(np.diff(b0) >= 0) else
+            "is not ordered by the width")
+        for a, role in ((0, "lo"), (len(self.dims) - 1, "hi")):
             gen, mem = self.fits(a, -1)
             for name, fit in (("gen", gen), ("mem", mem)):
-                out[f"{name}_fit_d{d}"] = ("not enough sizes with a finite time" if fit is None
-                                           else fit.format(theory=0 if name == "gen" else 1))
-                out[f"{name}_slope_d{d}"] = float("nan") if fit is None else fit.slope
+                out[f"{name}_fit_{role}"] = ("not enough sizes with a finite time" if fit is None
+                                             else fit.format(theory=0 if name == "gen" else 1))
+                out[f"{name}_slope_{role}"] = float("nan") if fit is None else fit.slope
         rf_gen, rf_mem = self.rf_timescales()
         for name, tau in (("rf_gen", rf_gen), ("rf_mem", rf_mem)):
             fit = _fit_times(self.sizes, tau)
@@ -387,7 +407,7 @@ def _random_features(keys, config, proc, grid, n_taus=8):
     """The random-feature denoiser by exact gradient flow on the curve in R^2, for every N and
     seed: fraction memorized and mean distance to the curve of samples at each flow time."""
     manifold, density = setting(2, None)
-    sizes, S, n_max = list(config.sizes), config.n_seeds, max(config.sizes)
+    sizes, S, n_max = list(config.sizes), 1, max(config.sizes)      # one seed per N
     full = jnp.stack([manifold.sample(jax.random.fold_in(keys.data, 200 + j), n_max, density)
                       for j in range(S)])
     sigma_data = float(jnp.sqrt(jnp.mean(full ** 2)))
@@ -413,7 +433,7 @@ def _random_features(keys, config, proc, grid, n_taus=8):
             tree = jax.vmap(flow.params_at)(jnp.asarray(taus, jnp.float32))
             x = _samples(den, tree, proc, grid, keys.samples, config.n_samples)   # (T, b, 2)
             dist_to = np.asarray(manifold.distance(jnp.asarray(x.reshape(-1, 2)))).reshape(x.shape[:2])
-            far[i, j] = dist_to.mean(axis=1)
+            far[i, j] = np.median(dist_to, axis=1)        # median: a few diverged samples are huge
             ratio = np.asarray(metrics.memorization_ratio(jnp.asarray(x.reshape(-1, 2)),
                                                           full[j, :n])).reshape(x.shape[:2])
             mem[i, j] = np.mean(ratio < 1.0 / 3.0, axis=-1)
@@ -507,11 +527,12 @@ def plot_random_features(result: Result):
                             color=f"C{i}", label=f"N = {n}")
         axes[0, 0].axhline(0.5, color="0.5", ls=":", lw=1)
         axes[0, 1].axhline(result.gen_distance, color="0.5", ls=":", lw=1)
-        for ax, label in zip(axes[0], ("fraction memorized", "mean distance to the curve")):
+        for ax, label in zip(axes[0], ("fraction memorized", "median distance to the curve")):
             ax.set_xscale("log")
             ax.set_xlabel(r"flow time $\tau$")
             ax.set_ylabel(label)
         axes[0, 1].set_yscale("log")
+        axes[0, 1].set_ylim(top=10.0)
         axes[0, 0].legend(fontsize=6)
         return plotting.finish(fig, result.meta, "random features (only the output layer), "
                                "exact gradient flow on a fixed Monte Carlo loss; curve in R^2")

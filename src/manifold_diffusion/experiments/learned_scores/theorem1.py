@@ -103,6 +103,19 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         interior = (self.tau_es > self.taus[:, :1]) & (self.tau_es < self.taus[:, -1:])
+        tau_th, kl_th = PAPER["tau_exponent"], PAPER["rate_exponent"]
+        if self.tau_fit.covers(tau_th):
+            tau_verdict = "compatible with the predicted 2/5 within its interval"
+        elif self.tau_fit.ci_low > tau_th:
+            tau_verdict = "steeper than the predicted 2/5: the interval excludes it"
+        else:
+            tau_verdict = "shallower than the predicted 2/5: the interval excludes it"
+        if self.kl_fit.ci_high < kl_th:
+            kl_verdict = "steeper than the bound's -2/5, which an upper bound allows"
+        elif self.kl_fit.covers(kl_th):
+            kl_verdict = "compatible with the bound's -2/5 within its interval"
+        else:
+            kl_verdict = "shallower than the bound's -2/5: the interval excludes it from below"
         return {"tau_slope": self.tau_fit.slope, "tau_lo": self.tau_fit.ci_low,
                 "tau_hi": self.tau_fit.ci_high, "kl_slope": self.kl_fit.slope,
                 "kl_lo": self.kl_fit.ci_low, "kl_hi": self.kl_fit.ci_high,
@@ -113,7 +126,10 @@ class Result(NamedTuple):
                 "late_over_min": float(np.mean(self.kl[:, :, -1] / self.kl_es)),
                 "interior_share": float(interior.mean()),
                 "ceiling_first": float(self.ceiling[0]), "ceiling_last": float(self.ceiling[-1]),
-                "sigma_read": self.sigma_read}
+                "sigma_read": self.sigma_read, "tau_verdict": tau_verdict,
+                "kl_verdict": kl_verdict,
+                "first_dip": float(1 - self.kl_es[0].mean() / self.kl[0, :, 0].mean()),
+                "last_dip": float(1 - self.kl_es[-1].mean() / self.kl[-1, :, 0].mean())}
 
 
 @experiment("Theorem 1: random features by exact gradient flow")

@@ -66,7 +66,7 @@ class Config(ExperimentConfig):
     full_seeds: int = 4
     n_checkpoints: int = 40
     flow_every: int = 8
-    flow_draws: int = 400
+    flow_draws: int = 300
     ema_decay: float = 0.999
     runs: tuple = (0, 1, 2, 3)
     overrides = {"quick": dict(width=32, epochs=100, n_seeds=2, full_seeds=1, n_checkpoints=4,
@@ -131,10 +131,12 @@ class Result(NamedTuple):
                 for readout in ("grid", "flow"):
                     for lv, s in enumerate(self.sigma_reads):
                         ep, mean, sd = self.curve(r, bool(e), readout, lv)
-                        if not np.any(np.isfinite(mean)):
+                        key = f"r{r}_{tag}_{readout}_{_tag(s)}"
+                        if not np.any(np.isfinite(mean)):        # a run this scale skips
+                            out.update({f"{key}_{k}": float("nan") for k in (
+                                "start", "min", "min_epoch", "min_sd", "late", "late_sd")})
                             continue
                         i = int(np.nanargmin(mean))
-                        key = f"r{r}_{tag}_{readout}_{_tag(s)}"
                         out.update({f"{key}_start": float(mean[0]), f"{key}_min": float(mean[i]),
                                     f"{key}_min_epoch": int(ep[i]), f"{key}_min_sd": float(sd[i]),
                                     f"{key}_late": float(mean[-1]), f"{key}_late_sd": float(sd[-1])})
