@@ -148,6 +148,7 @@ class Result(NamedTuple):
         out.update(heldout_best_epoch=int(self.epochs[int(np.argmin(held))]),
                    gap_start=float(gap[1]), gap_late=float(gap[-1]),
                    n_seeds=int(np.sum(np.isfinite(self.kl_grid[0, 0, 0, :, 0]))),
+                   epochs=int(self.epochs[-1]),
                    steps_per_epoch=self.steps_per_epoch)
         return out
 
