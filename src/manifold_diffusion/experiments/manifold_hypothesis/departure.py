@@ -144,7 +144,8 @@ def run(key, config: Config) -> Result:
     r""":math:`\sigma^*(N)` for every (manifold, d) of the sweeps, by
     :func:`~manifold_diffusion.scores.departure_curves`: one population score per (k, d), with
     1.05 times the minimal node count at the smallest sigma, for all training sets at once.
-    Training set ``s`` of size ``N`` is drawn with ``fold_in`` of seed ``s``'s key with ``N``."""
+    The training sets of one seed are nested: the set of size ``N`` is the first ``N`` points of
+    one draw of ``max(ns)`` points (one sampling program per (k, d) instead of one per size)."""
     jobs = [(sweep.manifold, d, sweep.ns, sweep.sigma_range) for sweep in config.sweeps
             for d in sweep.dims]
     keys = named_keys(key, "frames", "evaluation", "data", "fit")
@@ -159,8 +160,9 @@ def run(key, config: Config) -> Result:
         length = float(manifold.coord_high[0] - manifold.coord_low[0])
         population = PopulationScore(manifold, density, process,
                                      n_nodes=math.ceil(1.05 * length / sigmas[0]))
-        datasets = [manifold.sample(jax.random.fold_in(k, int(n)), int(n), density)
-                    for k in jax.random.split(k_data, config.n_seeds) for n in ns]
+        draws = [np.asarray(manifold.sample(k, max(ns), density))
+                 for k in jax.random.split(k_data, config.n_seeds)]
+        datasets = [full[:n] for full in draws for n in ns]
         dep = departure_curves(k_eval, datasets, population, sigmas**2, config.threshold,
                                n_eval=config.n_eval)
         shape = (config.n_seeds, len(ns))

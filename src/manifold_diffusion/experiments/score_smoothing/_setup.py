@@ -3,9 +3,10 @@
 import dataclasses
 
 from ...processes import VE, geometric_grid
+from ...scores import EmpiricalScore, SmoothedScore
 from ..harness import ExperimentConfig
 
-__all__ = ["SmoothingConfig", "bandwidth_tag"]
+__all__ = ["SmoothingConfig", "bandwidth_tag", "smoothed_or_empirical"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,3 +36,11 @@ class SmoothingConfig(ExperimentConfig):
 def bandwidth_tag(h: float) -> str:
     """The name of a bandwidth in a summary: 0.25 -> ``"025"``, 0.1 -> ``"01"``, 0 -> ``"0"``."""
     return f"{h:g}".replace(".", "")
+
+
+def smoothed_or_empirical(empirical: EmpiricalScore, bandwidth: float, n_draws: int, key, **kernel):
+    """``SmoothedScore(empirical, bandwidth, n_draws, key, **kernel)``, or ``empirical`` itself at
+    bandwidth 0 (the same score without ``n_draws`` identical evaluations)."""
+    if float(bandwidth) == 0.0:
+        return empirical
+    return SmoothedScore(empirical, bandwidth, n_draws, key, **kernel)

@@ -14,10 +14,10 @@ from ... import metrics, plotting, widgets
 from ...data import circle_points
 from ...keys import check_key, named_keys
 from ...samplers import sample
-from ...scores import EmpiricalScore, SmoothedScore
+from ...scores import EmpiricalScore
 from ..harness import Meta, check_config, check_result, experiment, progress
 from . import reference
-from ._setup import SmoothingConfig, bandwidth_tag
+from ._setup import SmoothingConfig, bandwidth_tag, smoothed_or_empirical
 
 __all__ = ["Config", "Result", "run", "plot", "plot_gallery", "table", "circle_stats",
            "frame_config", "plot_frame", "widget"]
@@ -128,7 +128,7 @@ def run(key, config: Config) -> Result:
     for s, k in progress(seeds, desc="circle sweep"):
         keys = named_keys(k, "sampler", "draws")
         for j, h in enumerate(config.bandwidths):
-            smoothed = SmoothedScore(empirical, h, config.n_draws, keys.draws)
+            smoothed = smoothed_or_empirical(empirical, h, config.n_draws, keys.draws)
             x = sample(keys.sampler, smoothed, process, config.n_samples, grid)
             if s == 0:
                 samples.append(np.asarray(x))

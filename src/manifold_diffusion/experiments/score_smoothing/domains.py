@@ -15,10 +15,10 @@ from ...kde import GaussianKDE
 from ...keys import named_keys
 from ...manifolds import Circle, embed
 from ...samplers import sample
-from ...scores import EmpiricalScore, SmoothedScore
+from ...scores import EmpiricalScore
 from ..harness import Meta, check_result, experiment, progress
 from . import reference
-from ._setup import SmoothingConfig
+from ._setup import SmoothingConfig, smoothed_or_empirical
 
 __all__ = ["Config", "Result", "run", "plot", "N_TRAIN"]
 
@@ -127,7 +127,7 @@ def run(key, config: Config) -> Result:
         for k_seed in jax.random.split(k_runs, config.n_seeds):
             ks = named_keys(k_seed, "sampler", "draws", "kde")
             for j, h in enumerate(config.bandwidths):
-                smoothed = SmoothedScore(empirical, h, config.n_draws, ks.draws)
+                smoothed = smoothed_or_empirical(empirical, h, config.n_draws, ks.draws)
                 st = stats(sample(ks.sampler, smoothed, process, config.n_samples, grid))
                 out["sn"][a, j], out["so"][a, j], out["sg"][a, j] = (
                     np.asarray([out[k][a, j] for k in ("sn", "so", "sg")]) + st / config.n_seeds)

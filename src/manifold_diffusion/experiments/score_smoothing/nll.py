@@ -15,8 +15,9 @@ from ...data import circle_points
 from ...keys import named_keys
 from ...manifolds import Circle
 from ...processes import VE
-from ...scores import EmpiricalScore, SmoothedScore
+from ...scores import EmpiricalScore
 from ..harness import ExperimentConfig, Meta, check_result, experiment
+from ._setup import smoothed_or_empirical
 
 __all__ = ["Config", "Result", "run", "plot", "log_normaliser", "BOX"]
 
@@ -104,7 +105,7 @@ def run(key, config: Config) -> Result:
     border = (jnp.abs(xx.ravel()) == ax[-1]) | (jnp.abs(yy.ravel()) == ax[-1])
     nll, train_nll, outside = [], [], []
     for h in config.bandwidths:
-        smoothed = SmoothedScore(empirical, h, config.n_draws, keys.draws)
+        smoothed = smoothed_or_empirical(empirical, h, config.n_draws, keys.draws)
         log_q = smoothed.log_prob(grid, config.eps)
         log_z = log_normaliser(log_q, BOX, config.grid_size)
         nll.append(float(jnp.mean(log_z - smoothed.log_prob(fresh, config.eps))))

@@ -13,9 +13,9 @@ from ... import metrics, plotting
 from ...data import segment_points
 from ...keys import named_keys
 from ...samplers import sample
-from ...scores import EmpiricalScore, SmoothedScore
+from ...scores import EmpiricalScore
 from ..harness import Meta, check_result, experiment, progress
-from ._setup import SmoothingConfig, bandwidth_tag
+from ._setup import SmoothingConfig, bandwidth_tag, smoothed_or_empirical
 
 __all__ = ["Config", "Result", "run", "plot"]
 
@@ -97,7 +97,7 @@ def run(key, config: Config) -> Result:
     for s, k in progress(seeds, desc="segment"):
         keys = named_keys(k, "sampler", "draws")
         for j, h in enumerate(config.bandwidths):
-            smoothed = SmoothedScore(empirical, h, config.n_draws, keys.draws)
+            smoothed = smoothed_or_empirical(empirical, h, config.n_draws, keys.draws)
             x = np.asarray(sample(keys.sampler, smoothed, process, config.n_samples, grid), np.float64)
             a, nc = x @ e, x @ normal
             if s == 0:

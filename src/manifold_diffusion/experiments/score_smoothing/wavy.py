@@ -14,10 +14,10 @@ from ...data import curve_points
 from ...keys import named_keys
 from ...manifolds import WavyCircle
 from ...samplers import sample
-from ...scores import EmpiricalScore, SmoothedScore
+from ...scores import EmpiricalScore
 from ..harness import Meta, check_result, experiment, progress
 from . import reference
-from ._setup import SmoothingConfig
+from ._setup import SmoothingConfig, smoothed_or_empirical
 
 __all__ = ["Config", "Result", "run", "plot", "AMPLITUDE", "FREQUENCY"]
 
@@ -89,7 +89,7 @@ def run(key, config: Config) -> Result:
     for s, k in progress(seeds, desc="wavy circle"):
         keys = named_keys(k, "sampler", "draws")
         for j, h in enumerate(config.bandwidths):
-            smoothed = SmoothedScore(empirical, h, config.n_draws, keys.draws)
+            smoothed = smoothed_or_empirical(empirical, h, config.n_draws, keys.draws)
             x = np.asarray(sample(keys.sampler, smoothed, process, config.n_samples, grid))
             if s == 0:
                 samples.append(x)
