@@ -201,7 +201,7 @@ def plot(result: Result):
         ax.errorbar(res.bandwidths, res.gap_fraction, yerr=sd, fmt="s-", capsize=2,
                     label="gap-centre fraction (mean, sd over seeds)")
         ax.plot(rh, rv[:, 3], "x", color="C1", ms=7, label=f"gap, {reference.DESCRIPTION}")
-        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="gap fraction of the uniform law")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("fraction of samples")
         ax.legend(fontsize=6.5, loc="center right")

@@ -164,13 +164,16 @@ def plot(result: Result):
         top = max(np.nanmax(res.kde_novelty), np.nanmax(res.smooth_novelty))
         low = min(np.nanmin(res.kde_novelty), np.nanmin(res.smooth_novelty))
         axes[0, 0].plot([low, top], [low, top], color="0.5", lw=0.8, ls=":", label="1 : 1")
-        axes[0, 0].axvline(res.target_novelty, color="0.5", lw=0.8, ls="--")
+        axes[0, 0].axvline(res.target_novelty, color="0.5", lw=0.8, ls="--",
+                           label=f"matched novelty {res.target_novelty:g}")
         axes[0, 0].set_xscale("log")
         axes[0, 0].set_yscale("log")
         axes[0, 0].set_xlabel("mean distance to nearest training point")
         axes[0, 0].set_ylabel("mean distance to the circle")
         axes[0, 0].legend(fontsize=6.5, ncol=1)
-        axes[0, 1].axvline(res.target_gap, color="0.5", lw=0.8, ls=":")
+        axes[0, 1].axvline(res.target_gap, color="0.5", lw=0.8, ls=":",
+                           label=f"matched gap fraction {res.target_gap:g}")
+        axes[0, 1].legend(fontsize=6.5)
         axes[0, 1].set_xlabel("gap-centre fraction (novelty)")
         axes[0, 1].set_ylabel("mean distance to the circle")
         axes[0, 1].set_yscale("log")

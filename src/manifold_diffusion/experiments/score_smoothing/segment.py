@@ -134,7 +134,7 @@ def plot(result: Result):
                     label="between neighbours (central half)")
         ax.plot(res.bandwidths, res.memorized, "o-", label="at a training point")
         ax.plot(res.bandwidths, res.extent, "^-", label="extent / segment length")
-        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="uniform law (gap fraction)")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("fraction")
         ax.set_ylim(0, 1.3)
