@@ -42,6 +42,16 @@ def test_dsm_and_memorization(keys):
     # at small t the empirical score wins on the training points and loses on fresh ones
     assert np.all(res.train_empirical[:, 0] < res.train_true[:, 0])
     assert np.all(res.test_empirical[:, 0] > res.test_true[:, 0])
+    # the compiled, time-mapped losses are md.training.dsm_loss's, with paired noise
+    process, law = dsm.Config().process(), dsm.Config().law()
+    train, test = law.sample(jax.random.key(1), 5), law.sample(jax.random.key(2), 5)
+    empirical, true = md.EmpiricalScore(train, process), md.MixtureScore(law, process)
+    noise = jax.random.split(jax.random.key(3), 2)
+    got = np.asarray(dsm._losses(noise, true, empirical, train, test, np.array([1e-3, 0.5]), process, 4))
+    for j, t in enumerate((1e-3, 0.5)):
+        want = [md.training.dsm_loss(noise[j], s, p, t, process, n_draws=4)
+                for p in (train, test) for s in (true, empirical)]
+        np.testing.assert_allclose(got[:, j], want, rtol=1e-4)
     memo = memorization.run(keys.memo, memorization.Config(n_samples=64, n_steps=50,
                                                            t_mins=(1e-2, 1e-4, 1e-5), n_seeds=2))
     # copies at the smallest t_min (a sample between two close training points may escape the

@@ -5,7 +5,9 @@ same law, with paired noise."""
 import dataclasses
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ... import plotting
@@ -54,24 +56,32 @@ class Result(NamedTuple):
                 "test_true": med(self.test_true), "test_emp": med(self.test_empirical)}
 
 
+@eqx.filter_jit
+def _losses(keys, true_score, empirical, train, test, times, process, n_draws):
+    """The four DSM losses (train/true, train/empirical, test/true, test/empirical) at every time,
+    ``(4, m)``: :func:`~manifold_diffusion.training.dsm_loss` mapped over ``(keys, times)`` in one
+    compiled program (the key of a time is shared by the four losses: paired noise)."""
+    def at(k, t):
+        return jnp.stack([dsm_loss(k, score, points, t, process, n_draws=n_draws)
+                          for points in (train, test) for score in (true_score, empirical)])
+
+    return jax.vmap(at, out_axes=1)(keys, times)
+
+
 @experiment("DSM losses", sizes=lambda c: {"n": c.n_train, "draws": c.n_draws, "seeds": c.n_seeds})
 def run(key, config: Config) -> Result:
     """For each training set: the four losses at every time, the same noise for both scores."""
     process, law = config.process(), config.law()
     true_score = MixtureScore(law, process)
-    out = {name: np.zeros((config.n_seeds, len(config.times)))
-           for name in ("train_true", "train_emp", "test_true", "test_emp")}
+    times = jnp.asarray(config.times)
+    losses = np.zeros((config.n_seeds, 4, len(config.times)))
     for s, k in progress(list(enumerate(jax.random.split(key, config.n_seeds))), desc="DSM losses"):
         keys = named_keys(k, "train", "test", "noise")
         train, test = law.sample(keys.train, config.n_train), law.sample(keys.test, config.n_train)
-        empirical = EmpiricalScore(train, process)
-        for j, (t, k_noise) in enumerate(zip(config.times, jax.random.split(keys.noise, len(config.times)))):
-            for split, pts in (("train", train), ("test", test)):
-                for name, score in (("true", true_score), ("emp", empirical)):
-                    out[f"{split}_{name}"][s, j] = float(dsm_loss(k_noise, score, pts, t, process,
-                                                                  n_draws=config.n_draws))
-    return Result(np.asarray(config.times), out["train_true"], out["train_emp"], out["test_true"],
-                  out["test_emp"], config.n_train)
+        losses[s] = np.asarray(_losses(jax.random.split(keys.noise, len(config.times)), true_score,
+                                       EmpiricalScore(train, process), train, test, times, process,
+                                       config.n_draws))
+    return Result(np.asarray(config.times), *(losses[:, i] for i in range(4)), config.n_train)
 
 
 def plot(result: Result):
