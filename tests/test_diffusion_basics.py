@@ -30,8 +30,10 @@ def test_forward_and_score_field(keys):
 def test_sampling_and_order(keys):
     res = sampling.run(keys.sampling, sampling.Config(n_samples=300, n_steps=50, n_paths=3))
     assert res.paths_sde.shape == (51, 3, 2) and res.samples_ode.shape == (300, 2)
-    # both samplers are within twice the sampling floor of the data law
-    assert max(res.w2_sde, res.w2_ode) < 2 * res.w2_floor
+    # both samplers are within the range of the data law's own floor, widened by half its mean
+    # (5 floor draws of 300 points span about +-30 % of it)
+    floor = res.w2_floor
+    assert floor.shape == (5,) and max(res.w2_sde, res.w2_ode) < floor.max() + 0.5 * floor.mean()
     fit = order.run(keys.order, order.Config(steps=(8, 16, 32), reference_steps=512, n_points=16,
                                              n_seeds=3)).fit
     assert -2.3 < fit.slope < -1.7, fit                   # Heun is of second order
