@@ -52,11 +52,12 @@ class Result(NamedTuple):
 
     Attributes: dims: ``(q,)``. smooth_bandwidths: ``(m,)``; kde_bandwidths: ``(p,)``.
     smooth_novelty, smooth_off, smooth_gap: ``(q, m)`` mean distance to the nearest training
-    point, mean distance to the circle, gap-centre fraction (averaged over seeds); kde_novelty,
+    point, mean distance to the circle, gap-centre fraction (averaged over seeds); smooth_off_sd:
+    ``(q, m)`` the standard deviation over seeds of smooth_off; kde_novelty,
     kde_off, kde_gap: ``(q, p)``. target_gap; smooth_at_gap, kde_at_gap: ``(q,)`` distance to the
     circle at ``target_gap`` (:func:`~manifold_diffusion.metrics.at_novelty`, NaN outside the
     measured range). target_novelty, smooth_at_novelty, kde_at_novelty: the same at matched mean
-    distance to the nearest training point. meta.
+    distance to the nearest training point. n_seeds. meta.
     """
 
     dims: np.ndarray
@@ -65,6 +66,7 @@ class Result(NamedTuple):
     smooth_novelty: np.ndarray
     smooth_off: np.ndarray
     smooth_gap: np.ndarray
+    smooth_off_sd: np.ndarray
     kde_novelty: np.ndarray
     kde_off: np.ndarray
     kde_gap: np.ndarray
@@ -74,13 +76,15 @@ class Result(NamedTuple):
     target_novelty: float
     smooth_at_novelty: np.ndarray
     kde_at_novelty: np.ndarray
+    n_seeds: int
     meta: Meta | None = None
 
     def summary(self) -> dict:
         """The targets; the matched comparisons as text per ``d``; score smoothing's distance to
         the circle at its largest bandwidth and its spread over ``d``; the KDE's ratio of distance
-        to the circle to distance to the data at the largest ``d``; the NumPy re-computation's
-        matched values in ``d = 2``."""
+        to the circle to distance to the data at the largest ``d``; the standard deviation over
+        seeds of score smoothing's distance at the largest bandwidth (mean over ``d``); the NumPy
+        re-computation's matched values in ``d = 2``."""
         def pair(a, b):
             return "not reached" if np.isnan(a) or np.isnan(b) else f"{a:.3f} against {b:.3f}"
 
@@ -90,6 +94,8 @@ class Result(NamedTuple):
                 "at_nov": text(self.smooth_at_novelty, self.kde_at_novelty),
                 "smooth_spread": float(np.ptp(self.smooth_off[:, -1])),
                 "smooth_last": float(self.smooth_off[0, -1]),
+                "smooth_last_sd": float(np.mean(self.smooth_off_sd[:, -1])),
+                "seeds": self.n_seeds,
                 "kde_slope": float(self.kde_off[-1, -1] / self.kde_novelty[-1, -1]),
                 "dmax": int(self.dims[-1]), "ref_ratio_s": reference.RATIO_AT_GAP[1],
                 "ref_ratio_k": reference.RATIO_AT_GAP[2]}
@@ -106,6 +112,7 @@ def run(key, config: Config) -> Result:
     data2 = circle_points(n)
     q, m, p = len(config.dims), len(config.bandwidths), len(config.kde_bandwidths)
     out = {k: np.zeros((q, m)) for k in ("sn", "so", "sg")}
+    off_seeds = np.zeros((q, config.n_seeds, m))
     out.update({k: np.zeros((q, p)) for k in ("kn", "ko", "kg")})
     keys = named_keys(key, "frames", "runs")
     per_d = list(enumerate(zip(config.dims, jax.random.split(keys.frames, q),
@@ -124,11 +131,12 @@ def run(key, config: Config) -> Result:
             gap = metrics.gap_centre_fraction(np.arctan2(x2[:, 1], x2[:, 0]), 2 * np.pi / n)
             return np.asarray([float(jnp.mean(report.nearest_distance)), float(off), gap])
 
-        for k_seed in jax.random.split(k_runs, config.n_seeds):
+        for r, k_seed in enumerate(jax.random.split(k_runs, config.n_seeds)):
             ks = named_keys(k_seed, "sampler", "draws", "kde")
             for j, h in enumerate(config.bandwidths):
                 smoothed = smoothed_or_empirical(empirical, h, config.n_draws, ks.draws)
                 st = stats(sample(ks.sampler, smoothed, process, config.n_samples, grid))
+                off_seeds[a, r, j] = st[1]
                 out["sn"][a, j], out["so"][a, j], out["sg"][a, j] = (
                     np.asarray([out[k][a, j] for k in ("sn", "so", "sg")]) + st / config.n_seeds)
             for j, (h, k_kde) in enumerate(zip(config.kde_bandwidths, jax.random.split(ks.kde, p))):
@@ -142,9 +150,10 @@ def run(key, config: Config) -> Result:
                                               ("s_nov", "sn", "so", config.target_novelty),
                                               ("k_nov", "kn", "ko", config.target_novelty))}
     return Result(np.asarray(config.dims), np.asarray(config.bandwidths),
-                  np.asarray(config.kde_bandwidths), out["sn"], out["so"], out["sg"], out["kn"],
+                  np.asarray(config.kde_bandwidths), out["sn"], out["so"], out["sg"],
+                  off_seeds.std(axis=1), out["kn"],
                   out["ko"], out["kg"], config.target_gap, matched["s_gap"], matched["k_gap"],
-                  config.target_novelty, matched["s_nov"], matched["k_nov"])
+                  config.target_novelty, matched["s_nov"], matched["k_nov"], config.n_seeds)
 
 
 def plot(result: Result):
