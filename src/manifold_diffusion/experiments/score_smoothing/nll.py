@@ -7,6 +7,7 @@ estimator)."""
 import dataclasses
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -61,6 +62,13 @@ def log_normaliser(log_q, box: float, grid_size: int):
     area = (2 * box / (grid_size - 1)) ** 2
     top = jnp.max(log_q)
     return top + jnp.log(jnp.sum(jnp.exp(log_q - top)) * area)
+
+
+@eqx.filter_jit
+def _log_prob(score, x, t):
+    """``score.log_prob(x, t)`` compiled once per shape: the bandwidth and the draws are array
+    leaves of the score, so every bandwidth and draw set reuses the program."""
+    return score.log_prob(x, t)
 
 
 class Result(NamedTuple):
@@ -122,10 +130,10 @@ def run(key, config: Config) -> Result:
                 nll[s, j], train_nll[s, j], outside[s, j] = nll[0, j], train_nll[0, j], outside[0, j]
                 continue
             smoothed = smoothed_or_empirical(empirical, h, config.n_draws, k_draws)
-            log_q = smoothed.log_prob(grid, config.eps)
+            log_q = _log_prob(smoothed, grid, config.eps)
             log_z = log_normaliser(log_q, BOX, config.grid_size)
-            nll[s, j] = float(jnp.mean(log_z - smoothed.log_prob(fresh, config.eps)))
-            train_nll[s, j] = float(jnp.mean(log_z - smoothed.log_prob(data, config.eps)))
+            nll[s, j] = float(jnp.mean(log_z - _log_prob(smoothed, fresh, config.eps)))
+            train_nll[s, j] = float(jnp.mean(log_z - _log_prob(smoothed, data, config.eps)))
             edge = jnp.max(jnp.where(border, log_q, -jnp.inf))
             outside[s, j] = float(jnp.exp(edge - log_z) * (2 * BOX) ** 2 * 4)
     return Result(np.asarray(config.bandwidths), nll, nll.mean(0), train_nll.mean(0), config.eps,
