@@ -21,7 +21,7 @@ from ...scores import EmpiricalScore
 from ..harness import ExperimentConfig, Meta, check_result, experiment
 from ._setup import smoothed_or_empirical
 
-__all__ = ["Config", "Result", "run", "plot", "log_normaliser", "BOX"]
+__all__ = ["Config", "Result", "run", "plot", "log_prob", "log_normaliser", "BOX"]
 
 #: Half-width of the quadrature box :math:`[-1.4, 1.4]^2`.
 BOX = 1.4
@@ -65,9 +65,10 @@ def log_normaliser(log_q, box: float, grid_size: int):
 
 
 @eqx.filter_jit
-def _log_prob(score, x, t):
-    """``score.log_prob(x, t)`` compiled once per shape: the bandwidth and the draws are array
-    leaves of the score, so every bandwidth and draw set reuses the program."""
+def log_prob(score, x, t):
+    """``score.log_prob(x, t)`` (e.g. a :class:`~manifold_diffusion.scores.SmoothedScore`'s),
+    compiled once per shape: the bandwidth and the draws are array leaves of the score, so every
+    bandwidth and draw set reuses the program. ``x``: ``(b, d)``; returns ``(b,)``."""
     return score.log_prob(x, t)
 
 
@@ -130,10 +131,10 @@ def run(key, config: Config) -> Result:
                 nll[s, j], train_nll[s, j], outside[s, j] = nll[0, j], train_nll[0, j], outside[0, j]
                 continue
             smoothed = smoothed_or_empirical(empirical, h, config.n_draws, k_draws)
-            log_q = _log_prob(smoothed, grid, config.eps)
+            log_q = log_prob(smoothed, grid, config.eps)
             log_z = log_normaliser(log_q, BOX, config.grid_size)
-            nll[s, j] = float(jnp.mean(log_z - _log_prob(smoothed, fresh, config.eps)))
-            train_nll[s, j] = float(jnp.mean(log_z - _log_prob(smoothed, data, config.eps)))
+            nll[s, j] = float(jnp.mean(log_z - log_prob(smoothed, fresh, config.eps)))
+            train_nll[s, j] = float(jnp.mean(log_z - log_prob(smoothed, data, config.eps)))
             edge = jnp.max(jnp.where(border, log_q, -jnp.inf))
             outside[s, j] = float(jnp.exp(edge - log_z) * (2 * BOX) ** 2 * 4)
     return Result(np.asarray(config.bandwidths), nll, nll.mean(0), train_nll.mean(0), config.eps,
