@@ -149,5 +149,5 @@ def plot(result: Result):
         ax.set_xticks(x, [f"h = {h:g}" for h in res.bandwidths])
         ax.set_ylabel("mean distance to the line")
         ax.legend(fontsize=6.5)
-        return plotting.finish(fig, res.meta, f"bars at 1e-9: zero up to float rounding "
-                               f"(floored for the log scale)")
+        return plotting.finish(fig, res.meta, "right: distances of order 1e-7 are float32 rounding "
+                               "(values below 1e-9 are drawn at 1e-9 for the log scale)")

@@ -137,8 +137,9 @@ def plot(result: Result):
         ax.axhline(0.5, color="0.5", ls=":", lw=1, label="uniform law (gap fraction)")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("fraction")
-        ax.set_ylim(0, 1.3)
-        ax.legend(fontsize=6.5, loc="upper center", ncol=1)
+        ax.set_ylim(0, 1.55)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.legend(fontsize=6, loc="upper center", ncol=2)
         ax = axes[0, 2]
         ax.plot(res.bandwidths, np.maximum(res.normal_spread, 1e-12), "o-")
         ax.set_yscale("log")
