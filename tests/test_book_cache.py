@@ -128,9 +128,9 @@ LIST_PAGE = PAGE.split("# Page")[0] + """\
 
 ```{code-cell} ipython3
 import jax
-from manifold_diffusion.experiments import diffusion_basics as basics
+from manifold_diffusion.experiments.diffusion_basics import forward
 
-res = basics.run_forward(jax.random.key(SEED), basics.Config.at_scale("quick"))
+res = forward.run(jax.random.key(SEED), forward.Config.at_scale("quick"))
 ```
 """
 

@@ -142,3 +142,12 @@ def test_sample_is_prior_plus_reverse_sampler(key):
         md.samplers.sample(0, score, process, 10, grid)
     with pytest.raises(TypeError, match="d:"):
         md.samplers.sample(key, lambda x, t: -x, process, 10, grid)
+
+
+def test_check_result_names_the_argument():
+    res = _run(jax.random.key(1), _Config())
+    from manifold_diffusion.experiments.harness import check_result
+
+    assert check_result(res, _Result) is res
+    with pytest.raises(TypeError, match="result: expected a .*_Result"):
+        check_result({"total": 1.0}, _Result)

@@ -4,7 +4,8 @@ import jax
 import pytest
 
 from manifold_diffusion import scale
-from manifold_diffusion.experiments import diffusion_basics, describe_key
+from manifold_diffusion.experiments import describe_key
+from manifold_diffusion.experiments.diffusion_basics import dsm, memorization, order, sampling, score_field
 
 
 def test_scale_from_environment(monkeypatch):
@@ -21,13 +22,14 @@ def test_bad_scale_is_named(monkeypatch):
     with pytest.raises(ValueError, match="MD_SCALE"):
         scale.current()
     with pytest.raises(ValueError, match="scale"):
-        diffusion_basics.Config.at_scale("huge")
+        sampling.Config.at_scale("huge")
 
 
 def test_configs_grow_with_scale():
-    quick, default, large = (diffusion_basics.Config.at_scale(s) for s in scale.SCALES)
-    assert quick.scale == "quick" and default.scale == "default" and large.scale == "large"
-    for field in ("n_samples", "memo_samples", "n_seeds", "order_points", "dsm_draws"):
+    for module, field in ((sampling, "n_samples"), (memorization, "n_samples"), (memorization, "n_seeds"),
+                          (order, "n_points"), (dsm, "n_draws")):
+        quick, default, large = (module.Config.at_scale(s) for s in scale.SCALES)
+        assert quick.scale == "quick" and default.scale == "default" and large.scale == "large"
         assert getattr(quick, field) < getattr(default, field) < getattr(large, field), field
 
 
@@ -43,11 +45,10 @@ def test_noise_widget_constructs_and_redraws(key, monkeypatch):
 
     ipywidgets = pytest.importorskip("ipywidgets")
     drawn = []
-    plot = diffusion_basics.plot_score_field
-    monkeypatch.setattr(diffusion_basics, "plot_score_field",
-                        lambda field: drawn.append(field.times) or plot(field))
-    cfg = diffusion_basics.Config.at_scale("quick")
-    widget, update = diffusion_basics.noise_widget(key, cfg, times=(0.05, 1.0))
+    plot = score_field.plot
+    monkeypatch.setattr(score_field, "plot", lambda field: drawn.append(field.times) or plot(field))
+    cfg = score_field.Config.at_scale("quick")
+    widget, update = score_field.noise_widget(key, cfg, times=(0.05, 1.0))
     assert isinstance(widget, ipywidgets.VBox) and drawn == []
     assert update(0.05).times == (0.05,)
     widget.children[0].value = 1.0        # the slider's callback redraws

@@ -1,4 +1,18 @@
-r"""Real images: scikit-learn's handwritten digits, and a closed curve of rotated digits.
+r"""Data sets: small synthetic ones with known geometry, scikit-learn's handwritten digits, and
+a closed curve of rotated digits.
+
+**Synthetic data** (deterministic point sets, no key; random laws are returned as objects with
+a ``sample(key, n)`` method):
+
+- :func:`circle_points` -- ``n`` equally spaced points on a circle (the smoothing chapter's
+  twelve-point circle), in the first two coordinates of :math:`\mathbb R^d`;
+- :func:`curve_points` -- ``n`` points equally spaced in arc length on a closed curve (the
+  wavy circle);
+- :func:`square_lattice` -- an ``n`` by ``n`` square lattice;
+- :func:`segment_points` -- ``n`` evenly spaced points on a tilted segment (Chen's setting);
+- :func:`two_moons` -- the noise-free two moons of scikit-learn;
+- :func:`ring_mixture` -- a ring of Gaussians, the data law of the first chapter, with
+  closed-form noised scores.
 
 **The digits.** :func:`load_digits` returns the 1,797 handwritten digits that scikit-learn ships
 inside its package (``sklearn.datasets.load_digits``; nothing is downloaded): :math:`8\times8`
@@ -44,10 +58,14 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ._checks import as_float_array, check_finite, check_positive, check_positive_int
+from .manifolds import Manifold
 from .manifolds._base import curve_reach, point_derivatives
 from .manifolds.curves import ClosedCurve
+from .scores.exact import GaussianMixture
 
-__all__ = ["IMAGE_SHAPE", "N_DIGITS", "DigitsSplit", "load_digits", "RotationCurve",
+__all__ = ["circle_points", "curve_points", "square_lattice", "Segment", "segment_points",
+           "two_moons", "ring_mixture",
+           "IMAGE_SHAPE", "N_DIGITS", "DigitsSplit", "load_digits", "RotationCurve",
            "TabulatedCurve", "rotation_curve_data"]
 
 _N_TABLE = 2 ** 14
@@ -57,6 +75,143 @@ _REACH_CACHE: dict = {}
 IMAGE_SHAPE = (8, 8)
 #: Number of images scikit-learn ships.
 N_DIGITS = 1797
+
+
+# --- small synthetic data sets ---------------------------------------------------------------
+
+def _check_number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def circle_points(n: int, d: int = 2, *, radius: float = 1.0, offset: float = 0.0
+                  ) -> Float[Array, "n d"]:
+    r"""``n`` equally spaced points on a circle, :math:`r(\cos\theta_i, \sin\theta_i, 0, \dots, 0)`
+    with :math:`\theta_i = \text{offset} + 2\pi i/n`.
+
+    Args:
+      n: number of points, :math:`\ge 1`.
+      d: ambient dimension, :math:`\ge 2` (the circle lies in the first two coordinates).
+      radius: :math:`r > 0`.
+      offset: angle of the first point (radians).
+
+    Returns:
+      ``(n, d)`` points in the default float dtype; chord spacing :math:`2r\sin(\pi/n)`.
+    """
+    n = check_positive_int("n", n)
+    d = check_positive_int("d", d, minimum=2)
+    check_positive("radius", radius)
+    offset = _check_number("offset", offset)
+    angle = offset + 2 * jnp.pi * jnp.arange(n) / n
+    pts = jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
+    if radius != 1.0:
+        pts = radius * pts
+    return jnp.concatenate([pts, jnp.zeros((n, d - 2), pts.dtype)], axis=1) if d > 2 else pts
+
+
+def curve_points(curve: Manifold, n: int) -> Float[Array, "n d"]:
+    r"""``n`` points equally spaced in the coordinate of a curve (arc length for the library's
+    curves), the first at the start of the coordinate range:
+    :math:`\gamma(u_0 + (u_1 - u_0)\,i/n)`, :math:`i = 0..n-1`.
+
+    Args:
+      curve: a one-dimensional manifold of :mod:`manifold_diffusion.manifolds` (``k == 1``),
+        e.g. ``WavyCircle(0.13, 8)``.
+      n: number of points, :math:`\ge 1`.
+
+    Returns:
+      ``(n, d)`` points on the curve.
+    """
+    if not isinstance(curve, Manifold) or curve.k != 1:
+        raise TypeError(f"curve: expected a one-dimensional manifold (k = 1) of "
+                        f"manifold_diffusion.manifolds, got {type(curve).__name__}")
+    n = check_positive_int("n", n)
+    low, high = curve.coord_low[0], curve.coord_high[0]
+    u = low + (high - low) * jnp.arange(n) / n
+    return curve.embed_coords(u[:, None])
+
+
+def square_lattice(n: int, spacing: float) -> Float[Array, "m 2"]:
+    r"""The ``n`` by ``n`` square lattice :math:`\text{spacing}\cdot(\{0..n-1\} - (n-1)/2)^2`,
+    centred at 0; rows of :math:`x` vary fastest. Returns ``(n * n, 2)``."""
+    n = check_positive_int("n", n)
+    check_positive("spacing", spacing)
+    axis = spacing * (jnp.arange(n) - (n - 1) / 2)
+    xx, yy = jnp.meshgrid(axis, axis)
+    return jnp.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+class Segment(NamedTuple):
+    """Evenly spaced points on a segment of the plane (:func:`segment_points`).
+
+    Attributes:
+      points: ``(n, 2)`` the points, from ``-half_length * direction`` to ``+half_length * direction``.
+      direction: ``(2,)`` unit vector along the segment.
+      normal: ``(2,)`` unit normal (direction turned by a quarter turn).
+      spacing: distance between neighbours, ``2 * half_length / (n - 1)``.
+    """
+
+    points: Float[Array, "n 2"]
+    direction: Float[Array, " 2"]
+    normal: Float[Array, " 2"]
+    spacing: float
+
+
+def segment_points(n: int, *, angle: float = 0.5, half_length: float = 1.0) -> Segment:
+    r"""``n`` evenly spaced points on the segment from :math:`-\ell e` to :math:`\ell e`, with
+    :math:`e = (\cos a, \sin a)` (tilted by default, so that its normal is no coordinate axis).
+
+    Args:
+      n: number of points, :math:`\ge 2`.
+      angle: :math:`a`, the segment's angle to the first axis (radians).
+      half_length: :math:`\ell > 0`.
+
+    Returns:
+      :class:`Segment`.
+    """
+    n = check_positive_int("n", n, minimum=2)
+    angle = _check_number("angle", angle)
+    check_positive("half_length", half_length)
+    e = jnp.array([np.cos(angle), np.sin(angle)])
+    normal = jnp.array([-np.sin(angle), np.cos(angle)])
+    points = half_length * jnp.linspace(-1.0, 1.0, n)[:, None] * e[None, :]
+    return Segment(points, e, normal, 2.0 * float(half_length) / (n - 1))
+
+
+def two_moons(n: int) -> Float[Array, "n 2"]:
+    r"""The noise-free two moons of ``sklearn.datasets.make_moons(n, noise=0, shuffle=False)``:
+    :math:`\lfloor n/2\rfloor` points :math:`(\cos\theta, \sin\theta)` on the upper arc, then
+    :math:`n - \lfloor n/2\rfloor` points :math:`(1 - \cos\theta, \tfrac12 - \sin\theta)` on the
+    lower one, :math:`\theta` evenly spaced in :math:`[0, \pi]` on each. Returns ``(n, 2)``."""
+    n = check_positive_int("n", n, minimum=2)
+    n_outer = n // 2
+    n_inner = n - n_outer
+    outer = np.linspace(0.0, np.pi, n_outer)
+    inner = np.linspace(0.0, np.pi, n_inner)
+    pts = np.concatenate([np.stack([np.cos(outer), np.sin(outer)], axis=1),
+                          np.stack([1.0 - np.cos(inner), 0.5 - np.sin(inner)], axis=1)])
+    return jnp.asarray(pts, jnp.result_type(float))
+
+
+def ring_mixture(n_modes: int = 6, *, radius: float = 2.0, mode_std: float = 0.3) -> GaussianMixture:
+    r"""A ring of Gaussians in the plane: ``n_modes`` isotropic modes of standard deviation
+    ``mode_std``, equal weights, centred at :func:`circle_points` ``(n_modes, radius=radius)``.
+    Its noised densities and scores have closed forms
+    (:class:`~manifold_diffusion.scores.MixtureScore`).
+
+    Args:
+      n_modes: number of modes, :math:`\ge 1`.
+      radius: radius of the ring of means, :math:`> 0`.
+      mode_std: standard deviation of each mode, :math:`> 0`.
+    """
+    n_modes = check_positive_int("n_modes", n_modes)
+    check_positive("mode_std", mode_std)
+    means = circle_points(n_modes, radius=radius)
+    covs = jnp.tile((mode_std ** 2) * jnp.eye(2)[None], (n_modes, 1, 1))
+    return GaussianMixture(jnp.full((n_modes,), 1.0 / n_modes), means, covs)
 
 
 class DigitsSplit(NamedTuple):

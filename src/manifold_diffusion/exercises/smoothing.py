@@ -3,7 +3,8 @@
 import jax
 import numpy as np
 
-from ..experiments.score_smoothing import circle_data, gap_centre_fraction
+from ..data import circle_points
+from ..metrics import gap_centre_fraction
 from ._registry import checker
 
 
@@ -21,13 +22,13 @@ def _check_gap_centre(answer):
         radius = 1 + 0.05 * np.asarray(jax.random.normal(k_radius, (400,)))
         samples = radius[:, None] * np.stack([np.cos(theta), np.sin(theta)], axis=1)
         cases.append((f"400 points spread around the circle, n={n}", samples, n, theta))
-    data = np.asarray(circle_data(12))
+    data = np.asarray(circle_points(12))
     cases.append(("the training points themselves (memorized samples), n=12", data, 12,
                   np.arctan2(data[:, 1], data[:, 0])))
     mid = np.pi / 12 + 2 * np.pi * np.arange(12) / 12
     cases.append(("the arc midpoints, n=12", np.stack([np.cos(mid), np.sin(mid)], axis=1), 12, mid))
     for what, samples, n, theta in cases:
-        want = gap_centre_fraction(theta, n)
+        want = gap_centre_fraction(theta, 2 * np.pi / n)
         got = answer(samples, n)
         assert np.ndim(got) == 0, f"return one number, got shape {np.shape(got)}"
         assert abs(float(got) - want) < 1e-6, (

@@ -227,3 +227,27 @@ def _log_line(line: str) -> None:
     stream = sys.__stderr__ or sys.stderr
     stream.write(line)
     stream.flush()
+
+
+
+def _check_instance(name: str, value, cls: type, hint: str):
+    if not isinstance(value, cls):
+        raise TypeError(f"{name}: expected a {cls.__module__}.{cls.__qualname__} ({hint}), got "
+                        f"{type(value).__name__}")
+    return value
+
+
+def check_result(result, cls: type):
+    """Return ``result`` if it is an instance of ``cls`` (an experiment's ``Result``), else raise a
+    ``TypeError`` naming ``result``: the first line of every ``plot(result)``."""
+    return _check_instance("result", result, cls, "what run returns")
+
+
+def check_config(config, cls: type):
+    """Return ``config`` if it is an instance of ``cls`` (an experiment's ``Config``), else raise a
+    ``TypeError`` naming ``config`` (for the functions of an experiment module other than
+    ``run``, which :func:`experiment` checks)."""
+    return _check_instance("config", config, cls, "e.g. Config.at_scale(md.scale.current())")
+
+
+__all__ += ["check_result", "check_config"]

@@ -9,9 +9,15 @@ r"""Metrics of memorization and generalization.
 - :mod:`.density1d` -- binned TV/KL/Hellinger and KS between sample coordinates and a density;
 - :mod:`.intrinsic_dim` -- TwoNN and Levina--Bickel;
 - :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate;
-- :mod:`.coverage` -- how much of a manifold's mass the samples cover (delta-coverage).
+- :mod:`.coverage` -- how much of a manifold's mass the samples cover (delta-coverage);
+- :mod:`.lattice` -- offsets between the lines of a lattice of training points, the gap-centre
+  fraction, rows and columns of a square lattice;
+- :mod:`.shape` -- Fourier amplitude of a planar sample's radius;
+- :mod:`.matching` -- :func:`at_novelty`, a value read off a sweep at matched novelty;
+- :mod:`.bootstrap` -- bootstrap intervals of intrinsic-dimension estimates.
 """
 
+from . import bootstrap, lattice, matching, shape
 from . import coverage, density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
@@ -22,6 +28,10 @@ from .memorization import (MemorizationReport, fraction_memorized, memorization_
                            memorization_report, training_spacing)
 from .neighbors import Neighbors, nearest_neighbors
 from .rates import SlopeFit, fit_loglog_slope
+from .lattice import LatticeStats, gap_centre_fraction, lattice_offsets, lattice_stats
+from .shape import fourier_amplitude
+from .matching import at_novelty
+from .bootstrap import bootstrap_dimension
 from .transport import TransportResult, wasserstein
 from .two_sample import MMDResult, MMDTestResult, median_bandwidth, mmd, mmd_test
 
@@ -38,4 +48,7 @@ __all__ = [
     "HistogramDivergence", "KSResult", "histogram_divergence", "coordinate_divergence", "ks_distance",
     "IntrinsicDimension", "two_nn", "levina_bickel",
     "SlopeFit", "fit_loglog_slope",
+    "lattice", "shape", "matching", "bootstrap",
+    "LatticeStats", "lattice_offsets", "gap_centre_fraction", "lattice_stats",
+    "fourier_amplitude", "at_novelty", "bootstrap_dimension",
 ]

@@ -8,22 +8,28 @@
   denoising score matching on a finite training set;
 - :class:`PopulationScore` -- the score of a density on a manifold, noised, by quadrature;
   :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``;
+  :func:`departure_curves` -- the same for many training sets at once;
 - :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
 - :mod:`.coarse` -- coarse scores: the geometric score of a projector, the smoothed empirical
-  score with its bandwidth rule, the two-stage coarse sampler.
+  score with its bandwidth rule, the two-stage coarse sampler;
+- :func:`cfdm_sample` (with :func:`cfdm_denoiser`, :func:`cfdm_velocity`) -- smoothed
+  closed-form diffusion (sigma-CFDM), a training-free generator of barycentres.
 """
 
-from . import coarse, empirical, exact, point_mixture, population, smoothed
+from . import cfdm, coarse, empirical, exact, point_mixture, population, smoothed
 from .point_mixture import PointMixtureScore, streaming_softmax_stats
 from .empirical import EmpiricalScore
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
-from .population import PopulationScore, ScoreDeparture, departure_level, score_departure
+from .population import (DepartureCurves, PopulationScore, ScoreDeparture, departure_curves, departure_level,
+                         score_departure)
+from .cfdm import cfdm_denoiser, cfdm_sample, cfdm_velocity
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
-__all__ = ["coarse", "empirical", "exact", "point_mixture", "population", "smoothed",
+__all__ = ["cfdm", "coarse", "empirical", "exact", "point_mixture", "population", "smoothed",
            "PointMixtureScore", "streaming_softmax_stats", "EmpiricalScore",
            "GaussianMixture", "MixtureScore", "gaussian", "SmoothedScore", "PopulationScore",
-           "ScoreDeparture", "score_departure", "departure_level",
+           "ScoreDeparture", "score_departure", "departure_level", "DepartureCurves", "departure_curves",
+           "cfdm_denoiser", "cfdm_velocity", "cfdm_sample",
            "GeometricScore", "bandwidth_rule", "empirical_score", "hybrid_sample",
            "smoothed_empirical_score"]

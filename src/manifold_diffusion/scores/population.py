@@ -306,3 +306,96 @@ def departure_level(sigmas, errors, threshold) -> float:
             frac = (np.log(threshold) - hi) / (lo - hi)
             return float(np.exp(np.log(sigmas[i]) + frac * (np.log(sigmas[i - 1]) - np.log(sigmas[i]))))
     return float("nan")
+
+
+__all__ += ["DepartureCurves", "departure_curves"]
+
+
+class DepartureCurves(NamedTuple):
+    r"""The relative error of the empirical score of several training sets (:func:`departure_curves`).
+
+    Attributes:
+      times: ``(s,)`` the times, increasing; sigmas: ``(s,)`` their noise levels :math:`\sigma_t`.
+      errors: ``(r, s)`` relative :math:`L^2(p_t)` error of the empirical score of each of the
+        ``r`` training sets, as :attr:`ScoreDeparture.relative_error`.
+      sigma_star: ``(r,)`` :math:`\sigma^*` of each (:func:`departure_level`); NaN where the error
+        never crosses the threshold.
+      pinned: ``(r,)`` True where :math:`\sigma^*` is NaN or within one grid step of an end of
+        ``sigmas`` (not set by the data but by the grid).
+      n_data: ``(r,)`` the sizes of the training sets.
+    """
+
+    times: np.ndarray
+    sigmas: np.ndarray
+    errors: np.ndarray
+    sigma_star: np.ndarray
+    pinned: np.ndarray
+    n_data: np.ndarray
+
+
+def departure_curves(key: PRNGKeyArray, datasets, population_score: PopulationScore,
+                     times: Float[Array, " s"], threshold: float, *, n_eval: int = 1024
+                     ) -> DepartureCurves:
+    r""":func:`score_departure` for many training sets at once, with one population score per time.
+
+    The same estimate, with the same evaluation points: for one ``key``, row ``r`` of
+    ``errors`` equals ``score_departure(key, datasets[r], population_score, times, threshold,
+    n_eval=n_eval).relative_error`` (up to rounding), but the population score -- the costly
+    part, a quadrature over ``n_nodes`` nodes -- is evaluated once per time for all sets.
+
+    Args:
+      key: a ``jax.random`` key (split as in :func:`score_departure`).
+      datasets: a sequence of ``r >= 1`` training sets, each ``(n_i, d)`` (sizes may differ).
+      population_score: the population score (its process, manifold and density are used).
+      times: ``(s,)`` distinct times in ``(0, T]``, at least 3 (sorted here).
+      threshold: relative error :math:`> 0` defining :math:`\sigma^*`.
+      n_eval: noised population points per time.
+
+    Returns:
+      :class:`DepartureCurves`.
+    """
+    from ..keys import check_key
+
+    key = check_key("key", key)
+    if not isinstance(population_score, PopulationScore):
+        raise TypeError(f"population_score: expected a PopulationScore, got "
+                        f"{type(population_score).__name__}")
+    if isinstance(datasets, (str, bytes)) or not hasattr(datasets, "__len__") or len(datasets) == 0:
+        raise ValueError("datasets: expected a non-empty sequence of (n, d) training sets")
+    d = population_score.d
+    sets = []
+    for i, data in enumerate(datasets):
+        data = as_float_array(f"datasets[{i}]", data, ndim=2)
+        check_shape(f"datasets[{i}]", data, (None, d), f"d = {d}, from population_score")
+        if data.shape[0] == 0:
+            raise ValueError(f"datasets[{i}]: expected at least one point")
+        check_finite(f"datasets[{i}]", data)
+        sets.append(data)
+    grid = np.sort(np.asarray(as_float_array("times", times, ndim=1), np.float64))
+    if grid.shape[0] < 3 or np.any(np.diff(grid) <= 0):
+        raise ValueError(f"times: expected at least 3 distinct times, got {grid.tolist()}")
+    process = population_score.process
+    process.check_time(grid, "times")
+    check_positive("threshold", threshold)
+    n_eval = check_positive_int("n_eval", n_eval)
+
+    key_points, key_noise = jax.random.split(key)           # exactly as score_departure
+    y = population_score.manifold.sample(key_points, n_eval, population_score.density)
+    y = y.astype(sets[0].dtype)
+    z = jax.random.normal(key_noise, y.shape, y.dtype)
+    scores = [EmpiricalScore(data, process) for data in sets]
+    num = np.zeros((len(sets), grid.shape[0]))
+    den, sigmas = np.zeros(grid.shape[0]), np.zeros(grid.shape[0])
+    for j, t in enumerate(grid):        # ascending: the first call checks the node resolution
+        alpha, sigma = process.marginal(jnp.asarray(t, y.dtype))
+        x = alpha * y + sigma * z
+        exact = population_score(x, float(t))
+        den[j], sigmas[j] = float(jnp.sum(exact * exact)), float(sigma)
+        for r, empirical in enumerate(scores):
+            diff = empirical(x, float(t)) - exact
+            num[r, j] = float(jnp.sum(diff * diff))
+    errors = np.sqrt(num / den)
+    stars = np.asarray([departure_level(sigmas, e, threshold) for e in errors])
+    pinned = ~np.isfinite(stars) | (stars <= sigmas[1]) | (stars >= sigmas[-2])
+    return DepartureCurves(grid, sigmas, errors, stars, pinned,
+                           np.asarray([data.shape[0] for data in sets]))
