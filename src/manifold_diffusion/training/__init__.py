@@ -8,11 +8,13 @@ r"""Training score models: denoising score matching, models as pure functions, a
   keys and training-set sizes), :func:`train_mlp` (convenience);
 - :mod:`.networks_conv` -- :class:`ConvNetwork`, a small local, translation-equivariant
   convolutional network for images (the EDM network protocol), and :func:`conv2d`;
+- :mod:`.store` -- :func:`~.store.load_or_fit`: trained parameters shared between chapters,
+  stored under ``$MD_ARTIFACT_DIR`` (dropped with the book's execution cache);
 - :mod:`.density` -- the density a score implies in 1-D through the probability-flow ODE, and
   :math:`\mathrm{KL}(p_0\,\|\,p_\theta)` on a grid.
 """
 
-from . import density, loop, losses, models, networks_conv
+from . import density, loop, losses, models, networks_conv, store
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .losses import WEIGHTINGS, dsm_loss, weighted_dsm_loss
 from .models import MLP, RandomFeatures, TrainedScore, count_parameters, score_function, time_embedding
@@ -25,4 +27,4 @@ __all__ = ["density", "loop", "losses", "models",
            "time_embedding",
            "TrainResult", "train", "train_seeds", "train_mlp", "select", "make_step",
            "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses",
-           "networks_conv", "ConvNetwork", "conv2d"]
+           "networks_conv", "ConvNetwork", "conv2d", "store"]
