@@ -77,3 +77,17 @@ def test_memorization_checker():
 
     assert exercises.check("digits.memorization", right, strict=True)
     assert not exercises.check("digits.memorization", wrong, verbose=False)
+
+
+def test_disjoint_digit_sets_partition_the_digits(key):
+    from manifold_diffusion import data
+
+    sets = data.disjoint_digit_sets(key)
+    assert sets.first.shape == sets.second.shape == (850, 64) and sets.held_out.shape == (97, 64)
+    rows = [set(map(int, idx)) for idx in (sets.first_index, sets.second_index, sets.held_out_index)]
+    assert sum(map(len, rows)) == len(set.union(*rows)) == 1797              # disjoint, complete
+    # the held-out set is load_digits' test set for the same key; classes are mixed in each set
+    ref = data.load_digits(key, test_fraction=97 / 1797)
+    np.testing.assert_array_equal(np.asarray(ref.test), np.asarray(sets.held_out))
+    assert len(np.unique(np.asarray(sets.first_labels))) == 10
+    assert len(np.unique(np.asarray(sets.second_labels))) == 10
