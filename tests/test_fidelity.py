@@ -156,3 +156,23 @@ def test_bad_inputs(blobs):
         metrics.knn_average_samples(jax.random.key(0), x, 200, 3)
     with pytest.raises(TypeError, match="key"):
         metrics.knn_average_samples(0, x, 2, 3)
+
+
+def test_fidelity_report_copies_blur_and_noise(key):
+    """On the digits: copies are the memorization ceiling (novelty 0, fidelity of real digits);
+    kNN averages lose sharpness; KDE noise gains high frequencies and loses confidence."""
+    from manifold_diffusion import data
+    from manifold_diffusion.kde import GaussianKDE
+
+    sets = data.disjoint_digit_sets(key)
+    train, judge = sets.first[:400], sets.second[:400]
+    clf = metrics.fit_classifier(judge, sets.second_labels[:400])
+    copies = metrics.fidelity_report(train[:300], train, clf, judge)
+    assert copies.memorized > 0.99 and copies.novelty < 1e-5
+    blur = metrics.fidelity_report(metrics.knn_average_samples(key, train, 8, 300), train, clf, judge)
+    assert blur.memorized == 0.0 and blur.novelty > 0.3
+    assert blur.total_variation < 0.95 * copies.total_variation
+    assert blur.high_frequency < 0.9 * copies.high_frequency
+    noise = metrics.fidelity_report(GaussianKDE(train, 0.3).sample(key, 300), train, clf, judge)
+    assert noise.high_frequency > copies.high_frequency and noise.confidence < copies.confidence
+    assert noise.frechet_pca > copies.frechet_pca

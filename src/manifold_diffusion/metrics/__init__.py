@@ -19,7 +19,7 @@ from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, hi
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
                         tangent_normal_split)
-from .fidelity import (ClassifierStats, LinearClassifier, classifier_stats, count_modes, fit_classifier,
+from .fidelity import (ClassifierStats, FidelityReport, LinearClassifier, fidelity_report, classifier_stats, count_modes, fit_classifier,
                        frechet_distance, high_frequency_energy, knn_average_samples, principal_components,
                        total_variation)
 from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
@@ -45,5 +45,5 @@ __all__ = [
     "SlopeFit", "fit_loglog_slope",
     "fidelity", "LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
     "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
-    "count_modes", "knn_average_samples",
+    "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report",
 ]

@@ -19,6 +19,7 @@ baselines that make novelty by blurring or by noise:
   space -- the statistic behind FID, here without a pretrained network;
 - the number of **distinct modes** of a sample set (:func:`count_modes`): connected components of
   the graph joining samples closer than a radius (near-duplicates collapse into one);
+- :func:`fidelity_report` gathers them, with novelty, into one :class:`FidelityReport`;
 - the **baselines**: the average of a training image and its :math:`k - 1` nearest training
   images (:func:`knn_average_samples`, pure blur) and the Gaussian KDE
   (:class:`~manifold_diffusion.kde.GaussianKDE`, pure noise).
@@ -42,7 +43,7 @@ from .neighbors import as_point_cloud, nearest_neighbors
 
 __all__ = ["LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
            "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
-           "count_modes", "knn_average_samples"]
+           "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report"]
 
 
 class LinearClassifier(eqx.Module):
@@ -302,3 +303,67 @@ def knn_average_samples(key, data: Float[Array, "n d"], k: int, n_samples: int) 
     nb = nearest_neighbors(data, data, k=k)
     # the anchor itself is its own nearest neighbour (distance 0), unless it has exact duplicates
     return jnp.mean(data[nb.indices[anchors]], axis=1)
+
+
+class FidelityReport(NamedTuple):
+    r"""Novelty and fidelity of a set of generated images, against a training set and a judge
+    set of held-out images (all scalars; :func:`fidelity_report`).
+
+    Attributes:
+      memorized: fraction of samples with :math:`d_1/d_2 < 1/3` to the training set.
+      novelty: mean distance of a sample to its nearest training image.
+      confidence, entropy, class_entropy: :class:`ClassifierStats` under the judge's classifier.
+      total_variation: mean :func:`total_variation` of the samples.
+      high_frequency: mean :func:`high_frequency_energy` (cutoff 1/2 of Nyquist).
+      frechet_pca: :func:`frechet_distance` to the judge set in its top principal components.
+      frechet_logits: :func:`frechet_distance` to the judge set in the classifier's logit space.
+    """
+
+    memorized: float
+    novelty: float
+    confidence: float
+    entropy: float
+    class_entropy: float
+    total_variation: float
+    high_frequency: float
+    frechet_pca: float
+    frechet_logits: float
+
+
+def fidelity_report(samples: Float[Array, "b d"], train: Float[Array, "n d"],
+                    classifier: LinearClassifier, reference: Float[Array, "m d"], *,
+                    n_components: int = 16, shape: tuple = (8, 8)) -> FidelityReport:
+    r""":class:`FidelityReport` of ``samples``: novelty against ``train``, fidelity against the
+    judge set ``reference`` (held-out images, never ``train``) and its ``classifier``.
+
+    The principal components of the Fréchet distance are those of ``reference``
+    (:func:`principal_components`, ``n_components`` of them). Compare reports of sample sets of
+    the same size ``b``: the Fréchet distance's finite-sample bias depends on it.
+
+    Args:
+      samples: ``(b, d)`` generated images, ``b >= 2``.
+      train: ``(n, d)`` the generator's training images (``n >= 2``).
+      classifier: a :class:`LinearClassifier` fitted on held-out images.
+      reference: ``(m, d)`` held-out images.
+      n_components: principal components of the PCA Fréchet distance.
+      shape: image shape for the sharpness statistics.
+    """
+    from .memorization import memorization_report
+
+    samples = as_point_cloud("samples", samples, min_points=2)
+    train = as_point_cloud("train", train, d=samples.shape[1], what="d from samples", min_points=2)
+    reference = as_point_cloud("reference", reference, d=samples.shape[1], what="d from samples",
+                               min_points=2)
+    stats = classifier_stats(classifier, samples)
+    rep = memorization_report(samples, train)
+    mean, comp = principal_components(reference, n_components)
+
+    def project(z):
+        return (z - mean[None, :]) @ comp.T
+
+    return FidelityReport(
+        float(rep.fraction_memorized), float(jnp.mean(rep.nearest_distance)), stats.confidence,
+        stats.entropy, stats.class_entropy, float(jnp.mean(total_variation(samples, shape))),
+        float(jnp.mean(high_frequency_energy(samples, shape))),
+        frechet_distance(project(samples), project(reference)),
+        frechet_distance(classifier.logits(samples), classifier.logits(reference)))
