@@ -131,6 +131,11 @@ def test_knn_average_brute_force(key):
     np.testing.assert_allclose(np.asarray(copies), d[anchors], atol=1e-6)
     everything = metrics.knn_average_samples(jax.random.key(5), data, 30, 3)
     np.testing.assert_allclose(np.asarray(everything), np.tile(d.mean(0), (3, 1)), atol=1e-5)
+    # a sequence of k: the same anchors, one set per k
+    several = metrics.knn_average_samples(jax.random.key(5), data, (1, 3), 40)
+    assert several.shape == (2, 40, 4)
+    np.testing.assert_allclose(np.asarray(several[1]), want, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(several[0]), d[anchors], atol=1e-6)
 
 
 def test_bad_inputs(blobs):
@@ -156,6 +161,8 @@ def test_bad_inputs(blobs):
         metrics.knn_average_samples(jax.random.key(0), x, 200, 3)
     with pytest.raises(TypeError, match="key"):
         metrics.knn_average_samples(0, x, 2, 3)
+    with pytest.raises(TypeError, match="k"):
+        metrics.knn_average_samples(jax.random.key(0), x, [], 3)
 
 
 def test_fidelity_report_copies_blur_and_noise(key):

@@ -275,7 +275,7 @@ def count_modes(samples: Float[Array, "b d"], radius: float) -> int:
     return int(n)
 
 
-def knn_average_samples(key, data: Float[Array, "n d"], k: int, n_samples: int) -> Float[Array, "b d"]:
+def knn_average_samples(key, data: Float[Array, "n d"], k, n_samples: int) -> Float[Array, "b d"]:
     r"""The blur baseline: averages of a training point and its :math:`k - 1` nearest neighbours.
 
     Each sample picks an anchor :math:`x_i` uniformly from ``data`` (with replacement) and
@@ -287,22 +287,29 @@ def knn_average_samples(key, data: Float[Array, "n d"], k: int, n_samples: int) 
     Args:
       key: a ``jax.random`` key (the anchors).
       data: ``(n, d)`` training points.
-      k: neighbours averaged, ``1 <= k <= n``.
+      k: neighbours averaged, ``1 <= k <= n``; or a sequence of such values, for one set of
+        samples per value from the *same* anchors (the neighbours are searched once).
       n_samples: number of samples ``b``.
 
     Returns:
-      ``(b, d)``.
+      ``(b, d)``, or ``(len(k), b, d)`` for a sequence ``k``.
     """
     key = check_key("key", key)
     data = as_point_cloud("data", data)
-    k = check_positive_int("k", k)
-    if k > data.shape[0]:
-        raise ValueError(f"k: expected k <= n = {data.shape[0]} (rows of data), got {k}")
+    single = isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+    ks = [k] if single else list(k) if isinstance(k, (list, tuple)) else None
+    if not ks:
+        raise TypeError(f"k: expected an integer or a non-empty sequence of integers, got {k!r}")
+    ks = [check_positive_int("k", value) for value in ks]
+    if max(ks) > data.shape[0]:
+        raise ValueError(f"k: expected k <= n = {data.shape[0]} (rows of data), got {max(ks)}")
     n_samples = check_positive_int("n_samples", n_samples)
     anchors = jax.random.randint(key, (n_samples,), 0, data.shape[0])
-    nb = nearest_neighbors(data, data, k=k)
+    nb = nearest_neighbors(data, data, k=max(ks))
     # the anchor itself is its own nearest neighbour (distance 0), unless it has exact duplicates
-    return jnp.mean(data[nb.indices[anchors]], axis=1)
+    rows = data[nb.indices[anchors]]                                         # (b, k_max, d)
+    out = jnp.stack([jnp.mean(rows[:, :value], axis=1) for value in ks])
+    return out[0] if single else out
 
 
 class FidelityReport(NamedTuple):

@@ -15,10 +15,9 @@ params`` (a pytree of plain ``dict``\ s) and ``net.apply(params, x_in, c_noise)`
 flattened row by row, channels last (``d = H * W * C``; the :math:`8\times8` digits have
 ``C = 1``), and reshaped inside.
 
-**Layers.** With :math:`e = e(c_{\rm noise})` Fourier features of the noise label
-(:math:`(\cos\omega_j c, \sin\omega_j c)_{j\le J}`, :math:`\omega_j` geometric from 1/2 to
-``max_frequency``) and :math:`u = \mathrm{swish}(e W_e + b_e)` an embedding of width
-``channels``,
+**Layers.** With :math:`e = e(c_{\rm noise})` the Fourier features of the noise label
+(:func:`~manifold_diffusion.training.fourier_features`, as for the MLP) and
+:math:`u = \mathrm{swish}(e W_e + b_e)` an embedding of width ``channels``,
 
 .. math::
    h_1 &= \mathrm{swish}\big(\mathrm{FiLM}_1(K_1 * x + b_1)\big), \\
@@ -51,6 +50,7 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_positive_int
 from ..keys import check_key
+from .networks import fourier_features, noise_frequencies
 
 __all__ = ["ConvNetwork", "conv2d"]
 
@@ -85,12 +85,6 @@ def conv2d(x: Float[Array, "b h w c"], kernel: Float[Array, "k k c o"]) -> Float
     patches = jnp.concatenate([padded[:, p:p + h, q:q + w, :] for p in range(k) for q in range(k)],
                               axis=-1)                                        # (b, H, W, k*k*C)
     return patches @ kernel.reshape(k * k * c, kernel.shape[3]).astype(patches.dtype)
-
-
-def _fourier(c_noise, n_frequencies, max_frequency):
-    omega = jnp.asarray(np.geomspace(0.5, max_frequency, n_frequencies), c_noise.dtype)
-    phase = c_noise[:, None] * omega[None, :]
-    return jnp.concatenate([jnp.cos(phase), jnp.sin(phase)], axis=1)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 2))
@@ -137,8 +131,7 @@ class ConvNetwork(eqx.Module):
         if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size: expected an odd integer, got {self.kernel_size}")
         check_positive_int("n_frequencies", self.n_frequencies)
-        if not (isinstance(self.max_frequency, (int, float)) and self.max_frequency > 0.5):
-            raise ValueError(f"max_frequency: expected a number > 0.5, got {self.max_frequency!r}")
+        noise_frequencies(self.n_frequencies, self.max_frequency)        # checks max_frequency
 
     @property
     def d(self) -> int:
@@ -182,7 +175,8 @@ class ConvNetwork(eqx.Module):
             raise ValueError(f"c_noise: expected shape ({x_in.shape[0]},) (b from x_in), got "
                              f"{tuple(c_noise.shape)}")
         b = x_in.shape[0]
-        emb = _fourier(c_noise.astype(x_in.dtype), self.n_frequencies, self.max_frequency)
+        emb = fourier_features(c_noise.astype(x_in.dtype), self.n_frequencies,
+                               max_frequency=self.max_frequency)
         u = jax.nn.swish(emb @ params["embed"]["W"] + params["embed"]["b"][None, :])  # (b, m)
         h = x_in.reshape((b,) + tuple(self.shape))
         for i, layer in enumerate(params["layers"]):
