@@ -140,3 +140,61 @@ DATA = [
 ]
 
 ROWS = CONV + STORE + FIDELITY + SMOOTHING + DATA
+
+# --- the chapter's experiment modules ------------------------------------------------------------
+from manifold_diffusion.experiments.digits import (curve, denoisers, dimension, fidelity,  # noqa: E402
+                                                   smoothing, transition)
+
+_REPORT = metrics.FidelityReport(*([0.5] * 9))
+EXPERIMENTS = [
+    ("manifold_diffusion.experiments.digits.denoisers.Recipe", lambda: denoisers.Recipe("unet"),
+     ValueError, "network"),
+    ("manifold_diffusion.experiments.digits.denoisers.Recipe", lambda: denoisers.Recipe(n_train=2000),
+     ValueError, "n_train"),
+    ("manifold_diffusion.experiments.digits.denoisers.fit", lambda: denoisers.fit(0, denoisers.Recipe()),
+     TypeError, "key"),
+    ("manifold_diffusion.experiments.digits.denoisers.fit", lambda: denoisers.fit(KEY, "mlp"), TypeError,
+     "recipe"),
+    ("manifold_diffusion.experiments.digits.denoisers.trained", lambda: denoisers.trained("seed", denoisers.Recipe()),
+     TypeError, "key"),
+    ("manifold_diffusion.experiments.digits.denoisers.trained", lambda: denoisers.trained(KEY, None),
+     TypeError, "recipe"),
+    ("manifold_diffusion.experiments.digits.denoisers.plot_samples", lambda: denoisers.plot_samples(None),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.transition.crossing", lambda: transition.crossing([1], [1], [0]),
+     ValueError, "sizes"),
+    ("manifold_diffusion.experiments.digits.transition.crossing",
+     lambda: transition.crossing([1, 2], [1, 0, 0], [0, 1]), ValueError, "falling"),
+    ("manifold_diffusion.experiments.digits.transition.plot_pairs", lambda: transition.plot_pairs(3),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.fidelity.matched", lambda: fidelity.matched(None, _REPORT),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.fidelity.table", lambda: fidelity.table("result", {}),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.fidelity.compare", lambda: fidelity.compare(None, {"a": _REPORT}),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.smoothing.plot_samples", lambda: smoothing.plot_samples([]),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.smoothing.plot_frame", lambda: smoothing.plot_frame(None),
+     TypeError, "result"),
+    ("manifold_diffusion.experiments.digits.smoothing.frame", lambda: smoothing.frame(KEY, {"h": 1}, 0.1),
+     TypeError, "config"),
+    ("manifold_diffusion.experiments.digits.smoothing.frame", lambda: smoothing.frame(1, smoothing.Config(), 0.1),
+     TypeError, "key"),
+    ("manifold_diffusion.experiments.digits.smoothing.frame", lambda: smoothing.frame(KEY, smoothing.Config(), -0.1),
+     ValueError, "bandwidth"),
+    ("manifold_diffusion.experiments.digits.smoothing.bandwidth_widget",
+     lambda: smoothing.bandwidth_widget(KEY, smoothing.Config(), bandwidths=[])[1](0.1), ValueError, "options"),
+    ("manifold_diffusion.experiments.digits.curve.plot_samples", lambda: curve.plot_samples(None), TypeError,
+     "result"),
+]
+for _module in (denoisers, transition, fidelity, smoothing, curve, dimension):
+    _name = _module.__name__
+    EXPERIMENTS += [
+        (f"{_name}.run", lambda m=_module: m.run(0, m.Config()), TypeError, "key"),
+        (f"{_name}.run", lambda m=_module: m.run(KEY, {"n": 3}), TypeError, "config"),
+        (f"{_name}.plot", lambda m=_module: m.plot("not a result"), TypeError, "result"),
+        (f"{_name}.Config", lambda m=_module: m.Config(scale="fast"), ValueError, "scale"),
+        (f"{_name}.Config", lambda m=_module: m.Config.at_scale("huge"), ValueError, "scale"),
+    ]
+ROWS = ROWS + EXPERIMENTS

@@ -106,3 +106,11 @@ def bootstrap_dimension(key, estimate: metrics.IntrinsicDimension, n_resamples: 
         values = 1.0 / np.mean(1.0 / local[idx], axis=1)
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
+
+
+def check_result(result, cls, name: str = "result"):
+    """Raise ``TypeError`` naming ``name`` unless ``result`` is a ``cls`` (an experiment's Result)."""
+    if not isinstance(result, cls):
+        raise TypeError(f"{name}: expected a {cls.__module__}.{cls.__qualname__} (from run), got "
+                        f"{type(result).__name__}")
+    return result

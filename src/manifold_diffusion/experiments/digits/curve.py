@@ -195,6 +195,7 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Distance to the curve at matched novelty against N, per kernel, with the spacing/reach
     ratio; and the estimated tangents' error."""
+    _shared.check_result(result, Result, "result")
     n = result.train_sizes
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.3, height=2.9)
@@ -221,6 +222,7 @@ def plot(result: Result):
 
 def plot_samples(result: Result):
     """The training images of the smallest N and 12 samples of each kernel at its largest bandwidth."""
+    _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(1, 4, width=6.0, height=0.95)
         plotting.image_grid(axes[0, 0], result.train, ncols=12)

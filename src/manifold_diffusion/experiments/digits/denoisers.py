@@ -226,6 +226,7 @@ def run(key, config: Config) -> Result:
 
 def plot(result: Result):
     """Training losses (smoothed over 100 steps) of both networks."""
+    _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(1, width=4.2, height=2.8)
         ax = axes[0, 0]
@@ -242,6 +243,7 @@ def plot(result: Result):
 
 def plot_samples(result: Result):
     """24 samples of each network (same prior draws) above their nearest training digits."""
+    _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(1, 4, width=6.4, height=1.0)
         for i, name in enumerate(result.names):

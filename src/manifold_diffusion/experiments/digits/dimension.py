@@ -76,6 +76,7 @@ def run(key, config: Config) -> Result:
 
 def plot(result: Result):
     """Both estimates with their bootstrap intervals, overall and per class."""
+    _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(1, width=6.4, height=2.8)
         ax = axes[0, 0]

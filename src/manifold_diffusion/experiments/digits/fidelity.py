@@ -118,6 +118,8 @@ def run(key, config: Config) -> Result:
 def matched(result: Result, report: FidelityReport) -> dict:
     """For each statistic, ``(generator, kNN average, KDE)`` with both baselines interpolated at
     the generator's novelty (NaN where a baseline sweep does not reach it)."""
+    _shared.check_result(result, Result, "result")
+    _shared.check_result(report, FidelityReport, "report")
     fields = FidelityReport._fields
     out = {}
     for name, _, _ in STATISTICS:
@@ -131,6 +133,10 @@ def matched(result: Result, report: FidelityReport) -> dict:
 def table(result: Result, generators: dict) -> str:
     """A Markdown table: one block of rows per generator (``{name: FidelityReport}``), each
     statistic beside the kNN average and the KDE at that generator's novelty, and the copies."""
+    _shared.check_result(result, Result, "result")
+    if not isinstance(generators, dict) or not generators:
+        raise TypeError(f"generators: expected a non-empty dict {{name: FidelityReport}}, got "
+                        f"{type(generators).__name__}")
     head = "| statistic | " + " | ".join(
         f"{name} (novelty {rep.novelty:.2f}) | kNN avg. | KDE" for name, rep in generators.items())
     head += " | copies of S₁ |\n"
@@ -185,7 +191,10 @@ def _fmt(value) -> str:
 def plot(result: Result, generators: dict | None = None):
     """Four statistics against novelty: the kNN-average and KDE curves, copies, held-out digits
     and each generator (``{name: FidelityReport}``) as a point."""
+    _shared.check_result(result, Result, "result")
     generators = generators or {}
+    for rep in generators.values():
+        _shared.check_result(rep, FidelityReport, "generators")
     panels = (("confidence", "classifier confidence"), ("high_frequency", "high-frequency energy"),
               ("total_variation", "total variation"), ("frechet_pca", "Fréchet distance, PCA-16"))
     fields = FidelityReport._fields

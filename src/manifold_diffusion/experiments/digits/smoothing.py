@@ -181,6 +181,7 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Against the bandwidth, in pixels (solid) and PCA-16 (dashed): memorized fraction and
     novelty; distinct modes; intrinsic dimension, with the held-out digits' as lines."""
+    _shared.check_result(result, Result, "result")
     h = result.bandwidths
     with plotting.style():
         fig, axes = plotting.figure(3, width=2.9, height=2.7)
@@ -215,6 +216,7 @@ def plot(result: Result):
 
 def plot_samples(result: Result):
     """12 samples per bandwidth, in pixels and in PCA-16 (mapped back)."""
+    _shared.check_result(result, Result, "result")
     rows = [("pixels", i) for i in range(len(result.bandwidths))]
     rows += [("PCA-16", i) for i in range(len(result.bandwidths))]
     with plotting.style():
@@ -245,6 +247,7 @@ class Frame(NamedTuple):
 def frame(key, config: Config, bandwidth: float, n_samples: int = 36) -> Frame:
     """``n_samples`` digits of the smoothed score of S1 at ``bandwidth`` (the keys depend on
     ``key`` only, so frames share their noise)."""
+    _shared.check_result(config, Config, "config")
     sets = _shared.digit_sets(key)
     keys = named_keys(key, "smoothing_noise", "smoothing_draws")
     process = _shared.process()
@@ -260,6 +263,7 @@ def frame(key, config: Config, bandwidth: float, n_samples: int = 36) -> Frame:
 
 def plot_frame(fr: Frame):
     """The generated digits beside their nearest training digits."""
+    _shared.check_result(fr, Frame, "result")
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.0, height=3.2)
         plotting.image_grid(axes[0, 0], fr.samples, title=f"generated, h = {fr.bandwidth:g}")

@@ -131,8 +131,14 @@ def crossing(sizes, falling, rising) -> float:
     """The :math:`N` where ``falling(N)`` and ``rising(N)`` cross, linear in :math:`\\log N`
     between the two sizes that bracket the first sign change of ``falling - rising`` (NaN if
     there is none)."""
-    diff = np.asarray(falling, np.float64) - np.asarray(rising, np.float64)
-    logn = np.log(np.asarray(sizes, np.float64))
+    sizes, falling, rising = (np.asarray(a, np.float64) for a in (sizes, falling, rising))
+    if sizes.ndim != 1 or sizes.size < 2 or np.any(sizes <= 0):
+        raise ValueError(f"sizes: expected at least two positive sizes, got {sizes.tolist()}")
+    if falling.shape != sizes.shape or rising.shape != sizes.shape:
+        raise ValueError(f"falling, rising: expected shape {sizes.shape} (from sizes), got "
+                         f"{falling.shape} and {rising.shape}")
+    diff = falling - rising
+    logn = np.log(sizes)
     for i in range(len(diff) - 1):
         if diff[i] > 0 >= diff[i + 1]:
             w = diff[i] / (diff[i] - diff[i + 1])
@@ -213,6 +219,7 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Memorized and agreement fractions, and the two distances, against N (mean and range over
     seeds), with the empirical score's (the memorization ceiling) dashed."""
+    _shared.check_result(result, Result, "result")
     n = result.sizes
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.4, height=2.9)
@@ -249,6 +256,7 @@ def plot(result: Result):
 
 def plot_pairs(result: Result):
     """For each N, 8 samples of the S1 model above the 8 samples of the S2 model from the same draws."""
+    _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(len(result.sizes), 1, width=1.6, height=1.9)
         for i, n in enumerate(result.sizes):
