@@ -56,7 +56,7 @@ class Config(ExperimentConfig):
     bandwidths: tuple = (0.0, 0.3, 0.4, 0.5)
     n_samples: int = 1000
     n_draws: int = 8
-    n_steps: int = 100
+    n_steps: int = 60
     t_min: float = 1e-3
     pca_dim: int = 16
     mode_radius: float = 0.1
