@@ -94,6 +94,7 @@ def test_fidelity_baselines_blur_with_k_and_match_novelty():
     assert np.isnan(far["confidence"][1]) and np.isnan(far["confidence"][2])   # no extrapolation
     comp = fidelity.compare(res, {"copies": probe})
     assert "| classifier confidence" in comp.table and "copies_confidence_knn" in comp.summary()
+    assert comp._repr_html_().startswith("<table") and "classifier confidence" in comp.html
     _closes(fidelity.plot(res, {"copies": probe}))
 
 

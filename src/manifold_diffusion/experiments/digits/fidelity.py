@@ -157,14 +157,20 @@ def table(result: Result, generators: dict) -> str:
 
 
 class Comparison(NamedTuple):
-    """Generators beside the baselines at their novelty (:func:`compare`).
+    """Generators beside the baselines at their novelty (:func:`compare`); a notebook shows it as
+    an HTML table.
 
     Attributes: names: the generators. matched: ``{name: matched(...)}``. table: Markdown.
+    html: the same table in HTML.
     """
 
     names: tuple
     matched: dict
     table: str
+    html: str = ""
+
+    def _repr_html_(self) -> str:
+        return self.html
 
     def summary(self) -> dict:
         """``{tag}_{statistic}`` for the generator, ``{tag}_{statistic}_knn`` and ``_kde`` for the
@@ -181,8 +187,24 @@ class Comparison(NamedTuple):
 
 def compare(result: Result, generators: dict) -> Comparison:
     """:func:`matched` and :func:`table` for ``{name: FidelityReport}``."""
+    text = table(result, generators)
     return Comparison(tuple(generators), {name: matched(result, rep) for name, rep in generators.items()},
-                      table(result, generators))
+                      text, _html(text))
+
+
+def _html(markdown: str) -> str:
+    """The HTML of a pipe table written by :func:`table` (header, rule, rows)."""
+    lines = [line.strip().strip("|").split("|") for line in markdown.strip().splitlines()]
+    head, body = lines[0], lines[2:]
+    cell = 'style="padding:2px 6px;text-align:{}"'
+    out = ['<table class="table">', "<thead><tr>"]
+    out += [f"<th {cell.format('left' if i == 0 else 'right')}>{h.strip()}</th>" for i, h in enumerate(head)]
+    out.append("</tr></thead><tbody>")
+    for row in body:
+        out.append("<tr>" + "".join(f"<td {cell.format('left' if i == 0 else 'right')}>{c.strip()}</td>"
+                                    for i, c in enumerate(row)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 def _fmt(value) -> str:

@@ -115,6 +115,7 @@ class Result(NamedTuple):
                "n_star_low": float(n_star.min()) if n_star.size else float("nan"),
                "n_star_high": float(n_star.max()) if n_star.size else float("nan"),
                "n_star_found": int(n_star.size), "n_seeds": int(self.n_star.shape[0]),
+               "n_models": int(2 * self.memorized.size),
                "spacing": self.spacing, "emp_memorized_min": float(self.empirical[:, 0].min())}
         # by position, so that every scale has the same names: the smallest, the second and the
         # largest N
