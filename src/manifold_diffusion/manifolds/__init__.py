@@ -15,7 +15,9 @@ coordinates (arc length on curves), and densities (:mod:`.densities`) act on the
 - :class:`SwissRoll`;
 - :class:`AffineSubspace`, :func:`random_subspace`;
 - :func:`embed` -- a random isometric embedding into :math:`\mathbb R^d`;
-- :mod:`.estimate` -- a closed curve estimated from samples (:class:`FourierCurve`).
+- :mod:`.estimate` -- a closed curve estimated from samples (:class:`FourierCurve`);
+- :class:`LocalPCAManifold`, :func:`local_pca_tangents` -- a manifold estimated from its samples
+  (local-PCA tangent planes), for kernels built without an oracle.
 
 Every manifold, and every estimated one, is a :class:`Projector` (``d``, ``project``,
 ``distance``): code that needs only a nearest-point map takes a ``Projector``. The numerical
@@ -32,6 +34,7 @@ from .curves import (ClosedCurve, Ellipse, LacunaryCurve, LimaBean, RadialCurve,
 from .densities import (CircularDensity, Cusp, PiecewiseConstant, ProductDensity, Uniform, VonMises,
                         VonMisesMixture, separated_modes, wrap_angle)
 from .embed import Embedded, embed
+from .local_pca import LocalPCAManifold, local_pca_tangents
 from . import estimate
 from .estimate import FourierCurve, fit_fourier_curve, fourier_order, hausdorff_distance
 from .spheres import Circle, Sphere
@@ -71,6 +74,8 @@ __all__ = [
     "random_subspace",
     "Embedded",
     "embed",
+    "LocalPCAManifold",
+    "local_pca_tangents",
     "CircularDensity",
     "Uniform",
     "VonMises",

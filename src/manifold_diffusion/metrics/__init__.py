@@ -14,15 +14,21 @@ r"""Metrics of memorization and generalization.
   fraction, rows and columns of a square lattice;
 - :mod:`.shape` -- Fourier amplitude of a planar sample's radius;
 - :mod:`.matching` -- :func:`at_novelty`, a value read off a sweep at matched novelty;
-- :mod:`.bootstrap` -- bootstrap intervals of intrinsic-dimension estimates.
+- :mod:`.bootstrap` -- bootstrap intervals of intrinsic-dimension estimates;
+- :mod:`.fidelity` -- fidelity without blur bias (classifier confidence and class entropy,
+  sharpness, Fréchet distance, distinct modes) and the k-nearest-neighbour-average baseline.
 """
 
 from . import bootstrap, lattice, matching, shape
-from . import coverage, density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
+from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors, rates,
+               transport, two_sample)
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
                         tangent_normal_split)
+from .fidelity import (ClassifierStats, FidelityReport, LinearClassifier, fidelity_report, classifier_stats, count_modes, fit_classifier,
+                       frechet_distance, high_frequency_energy, knn_average_samples, principal_components,
+                       total_variation)
 from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
 from .memorization import (MemorizationReport, fraction_memorized, memorization_ratio,
                            memorization_report, training_spacing)
@@ -51,4 +57,7 @@ __all__ = [
     "lattice", "shape", "matching", "bootstrap",
     "LatticeStats", "lattice_offsets", "gap_centre_fraction", "lattice_stats",
     "fourier_amplitude", "at_novelty", "bootstrap_dimension",
+    "fidelity", "LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
+    "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
+    "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report",
 ]

@@ -21,7 +21,11 @@ The engine (every chapter trains through it):
   (:func:`random_feature_flow`: any training time from one eigendecomposition);
 - :mod:`.readout` -- :math:`\mathrm{KL}(p_0\|p_\theta)` at a stated read-out noise level, by the
   score on a grid and by the probability-flow likelihood, and the memorization ceiling;
-- :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use.
+- :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use;
+- :mod:`.networks_conv` -- :class:`ConvNetwork`, a small local, translation-equivariant
+  convolutional network for images with the same protocol, and :func:`conv2d`;
+- :mod:`.store` -- :func:`~.store.load_or_fit`: trained parameters shared between chapters,
+  stored under ``$MD_ARTIFACT_DIR`` (dropped with the book's execution cache).
 
 Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
 and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
@@ -29,7 +33,7 @@ and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP
 """
 
 from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
-               noise_levels, readout)
+               networks_conv, noise_levels, readout, store)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .denoiser import PRECONDITIONINGS, Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
@@ -40,15 +44,17 @@ from .losses import WEIGHTINGS, dsm_loss, weighted_dsm_loss
 from .models import MLP, RandomFeatures, TrainedScore, count_parameters, score_function, time_embedding
 from .loop import TrainResult, make_step, train, train_mlp, train_seeds
 from .networks import MLPNetwork, RandomFeatureNetwork, fourier_features, noise_frequencies
+from .networks_conv import ConvNetwork, conv2d
 from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, SongVESigma,
                            sigma_share_table, sigma_shares)
 from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_readout,
                       memorization_ceiling, readout_time)
 
 __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
-           "models", "networks", "noise_levels", "readout",
+           "models", "networks", "noise_levels", "readout", "networks_conv", "store",
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
+           "ConvNetwork", "conv2d",
            "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients", "PRECONDITIONINGS",
            "SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
            "sigma_shares", "sigma_share_table",
