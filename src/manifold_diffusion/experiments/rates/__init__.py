@@ -1,0 +1,1 @@
+"""Chapter 4, "The rates": one module per experiment (being written)."""
