@@ -35,7 +35,7 @@ Functions:
   along arc length by sorting; :class:`CurveLocator` gives the samples' arc lengths and
   distances (foot points on the true curve); :func:`arc_ratio_map` the ratios themselves;
 - :func:`surface_coverage` -- the same on a closed surface with chord caps, counted with a
-  KD-tree, true cap masses by quadrature; :func:`fibonacci_centres` places the centres;
+  KD-tree, true cap masses by quadrature; :func:`quasi_uniform_centres` places the centres;
 - :func:`fidelity_quantiles` -- median, 99 % quantile and maximum of the distances to ``M``;
 - :func:`circular_w1` -- Wasserstein-1 along a closed curve between samples and a density (exact
   for the samples' empirical law: :math:`W_1 = \min_c\int_0^L|F - G - c|`).
@@ -50,7 +50,7 @@ from .._checks import check_positive, check_positive_int
 
 __all__ = ["CoverageResult", "arc_data_mass", "arc_sample_mass", "coverage_curve", "arc_ratio_map",
            "CurveLocator",
-           "fibonacci_centres", "surface_coverage", "fidelity_quantiles", "circular_w1",
+           "quasi_uniform_centres", "surface_coverage", "fidelity_quantiles", "circular_w1",
            "density_per_length", "coverage_floor"]
 
 TWO_PI = 2.0 * math.pi
@@ -380,12 +380,14 @@ def arc_ratio_map(u, length: float, deltas, n_centres: int = 200, *, density=Non
     return out
 
 
-def fibonacci_centres(surface, n: int) -> np.ndarray:
-    r"""``n`` quasi-uniform points of a surface's box of volume coordinates (a Fibonacci lattice).
+def quasi_uniform_centres(surface, n: int) -> np.ndarray:
+    r"""The first ``n`` points of a quasi-uniform sequence in a surface's box of volume coordinates.
 
-    :math:`u_j = \big(\ell_1 + (h_1 - \ell_1)\{j\varphi\},\ \ell_2 + (h_2 - \ell_2)(j + \tfrac12)/n\big)`,
-    :math:`\varphi` the golden ratio: uniform in area (the coordinates are volume coordinates) and
-    without the clusters of a random draw. Returns ``(n, 2)`` coordinates.
+    :math:`u_j = \big(\ell_1 + (h_1 - \ell_1)\{j\varphi\},\ \ell_2 + (h_2 - \ell_2)\,v(j)\big)`,
+    :math:`\varphi` the golden ratio and :math:`v` the base-2 van der Corput sequence: uniform in
+    area (the coordinates are volume coordinates), without the clusters of a random draw, and
+    *nested* -- the first ``n`` points of a longer sequence are the sequence of length ``n`` -- so
+    the centres of all radii come from one evaluation. Returns ``(n, 2)`` coordinates.
     """
     n = check_positive_int("n", n)
     if getattr(surface, "k", None) != 2 or getattr(surface, "coord_low", None) is None:
@@ -395,7 +397,12 @@ def fibonacci_centres(surface, n: int) -> np.ndarray:
     j = np.arange(n)
     golden = 0.5 * (1.0 + math.sqrt(5.0))
     frac = np.mod(j * golden, 1.0)
-    return np.stack([low[0] + (high[0] - low[0]) * frac, low[1] + (high[1] - low[1]) * (j + 0.5) / n], 1)
+    corput, base, rest = np.zeros(n), 0.5, j.copy()
+    while np.any(rest > 0):
+        corput += base * (rest % 2)
+        rest //= 2
+        base /= 2
+    return np.stack([low[0] + (high[0] - low[0]) * frac, low[1] + (high[1] - low[1]) * (corput + 0.5 / n)], 1)
 
 
 def _cap_masses(surface, u, delta):
@@ -417,9 +424,9 @@ def surface_coverage(surface, feet, deltas, *, distances=None, C: float = 4.0, a
     radius :math:`\delta(1 + O(\kappa^2\delta^2))`). Its generated mass is counted: the samples'
     foot points within :math:`\delta` of :math:`y` (a KD-tree on the feet of the samples that lie within
     :math:`\delta` of :math:`M`); its true mass comes from the surface's quadrature
-    (:meth:`~manifold_diffusion.manifolds.RoughSphere.cap_mass`). Centres: a Fibonacci lattice of
-    :math:`\min(\text{max\_centres}, \lceil 4\,\text{area}/\delta^2\rceil)` points
-    (:func:`fibonacci_centres`), spacing about :math:`\delta/2`.
+    (:meth:`~manifold_diffusion.manifolds.RoughSphere.cap_mass`). Centres: the first
+    :math:`\min(\text{max\_centres}, \lceil 4\,\text{area}/\delta^2\rceil)` points of a nested
+    quasi-uniform sequence (:func:`quasi_uniform_centres`), spacing about :math:`\delta/2`.
 
     Args:
       surface: the surface (``cap_mass``, ``embed_coords``, volume coordinates), possibly embedded.
@@ -455,12 +462,14 @@ def surface_coverage(surface, feet, deltas, *, distances=None, C: float = 4.0, a
     g = deltas.shape[0]
     low, high, outside = np.full(g, np.nan), np.full(g, np.nan), np.empty(g)
     full_tree = cKDTree(feet)
+    counts_c = [int(min(max_centres, max(8, math.ceil(4.0 * area / delta ** 2)))) for delta in deltas]
+    u_all = quasi_uniform_centres(surface, max(counts_c))
+    points_all = np.asarray(surface.embed_coords(u_all), np.float64)
     for j, delta in enumerate(deltas):
         inside = r <= delta
         outside[j] = 1.0 - inside.mean()
-        n_c = int(min(max_centres, max(8, math.ceil(4.0 * area / delta ** 2))))
-        u = fibonacci_centres(surface, n_c)
-        centres = np.asarray(surface.embed_coords(u), np.float64)
+        n_c = counts_c[j]
+        u, centres = u_all[:n_c], points_all[:n_c]
         if not inside.any():
             counts = np.zeros(n_c)
         else:

@@ -19,7 +19,9 @@ The engine (every chapter trains through it):
   (:func:`random_feature_flow`: any training time from one eigendecomposition);
 - :mod:`.readout` -- :math:`\mathrm{KL}(p_0\|p_\theta)` at a stated read-out noise level, by the
   score on a grid and by the probability-flow likelihood, and the memorization ceiling;
-- :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use.
+- :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use;
+- :mod:`.ridge` -- a denoiser fitted in closed form: ridge regression on random Fourier features
+  of :math:`(x, \log\sigma)` on a band of noise levels (:func:`fit_ridge_seeds`, :class:`RidgeScore`).
 
 Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
 and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
@@ -27,7 +29,7 @@ and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP
 """
 
 from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
-               noise_levels, readout)
+               noise_levels, readout, ridge)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .denoiser import Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
@@ -42,9 +44,10 @@ from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, S
                            sigma_share_table, sigma_shares)
 from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_readout,
                       memorization_ceiling, readout_time)
+from .ridge import RidgeDenoiser, RidgeScore, fast_cos, feature_count, fit_ridge_denoiser, fit_ridge_seeds
 
 __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
-           "models", "networks", "noise_levels", "readout",
+           "models", "networks", "noise_levels", "readout", "ridge",
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
            "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients",
@@ -57,6 +60,9 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            "readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",
            "kl_flow_readout", "memorization_ceiling",
            "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses",
+           # the closed-form coarse estimator of chapter 4
+           "RidgeDenoiser", "RidgeScore", "fit_ridge_denoiser", "fit_ridge_seeds", "feature_count",
+           "fast_cos",
            # DSM for chapter 1; the older loop, used by chapters not yet on the engine
            "dsm_loss", "weighted_dsm_loss", "WEIGHTINGS",
            "MLP", "RandomFeatures", "TrainedScore", "score_function", "count_parameters",

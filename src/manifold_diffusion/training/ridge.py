@@ -55,7 +55,7 @@ from ..keys import check_key, named_keys
 from ..processes import VE, Process
 
 __all__ = ["fast_cos", "feature_count", "RidgeDenoiser", "RidgeScore", "fit_ridge_denoiser",
-           "fit_ridge_seeds", "select_seed"]
+           "fit_ridge_seeds"]
 
 _TWO_PI_HI = 6.28125                      # 2 pi = _TWO_PI_HI + _TWO_PI_LO, hi exact in 8 bits
 _TWO_PI_LO = 2.0 * math.pi - 6.28125
@@ -169,7 +169,7 @@ class RidgeScore(eqx.Module):
     A ``score_fn(x, t)`` with ``.d`` and ``.process`` that every sampler of the library accepts.
 
     Args:
-      denoiser: a fitted :class:`RidgeDenoiser` (one seed, see :func:`select_seed`).
+      denoiser: a fitted :class:`RidgeDenoiser` (one seed: ``training.select(models, i)``).
       process: the forward process; default ``VE(T=sigma_hi**2)`` of the denoiser's band.
     """
 
@@ -182,7 +182,7 @@ class RidgeScore(eqx.Module):
         if denoiser.frequencies.ndim != 2:
             raise ValueError("denoiser: expected one fitted model, got a batch over seeds "
                              f"(frequencies of shape {tuple(denoiser.frequencies.shape)}); "
-                             "pick one with select_seed")
+                             "pick one with training.select(model, i)")
         self.denoiser = denoiser
         self.process = VE(T=denoiser.sigma_band[1] ** 2) if process is None else process
         if not isinstance(self.process, Process):
@@ -256,7 +256,8 @@ def fit_ridge_seeds(keys, data: Float[Array, "s n d"], **kwargs) -> RidgeDenoise
       kwargs: as :func:`fit_ridge_denoiser` (``n_features`` defaults to the rule of ``n``).
 
     Returns:
-      a :class:`RidgeDenoiser` whose arrays have a leading axis ``s`` (:func:`select_seed`).
+      a :class:`RidgeDenoiser` whose arrays have a leading axis ``s``; seed ``i`` is
+      ``training.select(model, i)``.
     """
     keys = check_key("keys", keys, ndim=1)
     data = as_float_array("data", data)
@@ -276,19 +277,6 @@ def fit_ridge_seeds(keys, data: Float[Array, "s n d"], **kwargs) -> RidgeDenoise
                               opts["noise_length_scale"], opts["n_draws"], opts["ridge"])
     return _fit_seeds(keys, data, band, m, float(opts["length_scale"]),
                       float(opts["noise_length_scale"]), int(opts["n_draws"]), float(opts["ridge"]))
-
-
-def select_seed(model: RidgeDenoiser, i: int) -> RidgeDenoiser:
-    """Seed ``i`` of a model fitted by :func:`fit_ridge_seeds`."""
-    if not isinstance(model, RidgeDenoiser):
-        raise TypeError(f"model: expected a RidgeDenoiser, got {type(model).__name__}")
-    if model.frequencies.ndim != 3:
-        raise ValueError("model: expected a batch over seeds (from fit_ridge_seeds)")
-    s = model.frequencies.shape[0]
-    i = check_positive_int("i", i, minimum=0)
-    if i >= s:
-        raise ValueError(f"i: expected 0 <= i < {s} (the number of seeds), got {i}")
-    return jax.tree_util.tree_map(lambda a: a[i], model)
 
 
 def _normal_equations(key, data, band, m, ell, ell_sigma, n_draws):

@@ -48,3 +48,38 @@ def floor_line(ax, value, label="counting floor", *, x=None):
     ax.axhline(value, color="0.45", lw=0.9, ls="--")
     xs = ax.get_xlim() if x is None else (x[0], x[-1])
     ax.text(xs[0], value * 1.12, label, fontsize=7, color="0.35", va="bottom")
+
+
+def sweep_panels(axes, res, *, exponent_k=None, labels=None):
+    r"""Two panels of a :class:`._sweep.SweepResult`: the counted coverage scale (with its floor and
+    the memorization ceiling) and the fidelity at :math:`\sigma_0^*` (with guides of slope
+    :math:`-\beta/4k` (dotted, A) and :math:`-(\beta-1)/4k` (dash-dot, B) when ``exponent_k`` is
+    given). ``labels``: display names per setting."""
+    import math
+
+    labels = res.labels if labels is None else labels
+    ax = axes[0]
+    for b, name in enumerate(res.labels):
+        band(ax, res.ns, res.delta_c[b].T, labels[b], fitted=res.masks[f"{name}:delta_c"], color=f"C{b}")
+        band(ax, res.ns, res.empirical[b].T, None, color=f"C{b}", ls="--", alpha=0.6)
+    floor_line(ax, float(np.max(res.floor)), x=res.ns)
+    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted; dashed: training set)",
+           title="coverage scale")
+    ax.legend(fontsize=6, loc="lower left")
+    ax = axes[1]
+    for b, name in enumerate(res.labels):
+        q99 = res.fidelity[b, :, :, 1]
+        line = band(ax, res.ns, q99.T, labels[b], fitted=res.masks[f"{name}:q99"], color=f"C{b}")
+        if exponent_k is not None and math.isfinite(res.betas[b]):
+            k = int(res.ks[b])
+            y0 = float(np.exp(np.mean(np.log(q99[0]))))
+            guide(ax, res.ns, y0, -res.betas[b] / (4 * k), color=line.get_color(), ls=":")
+            guide(ax, res.ns, y0, -(res.betas[b] - 1) / (4 * k), color=line.get_color(), ls="-.")
+    floor_line(ax, float(np.max(res.floor)), x=res.ns)
+    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of the distance to $M$ at $\sigma_0^*$",
+           title="fidelity" + (" (dotted: A, dash-dot: B)" if exponent_k is not None else ""))
+    ax.legend(fontsize=6, loc="lower left")
+
+
+SWEEP_NOTE = ("Filled points: used in the slope fits; hollow: excluded (the along-manifold law does not "
+              "cover at every seed, or δ_C sits at the counting floor). Bands: min-max over seeds.")

@@ -32,8 +32,9 @@ from ...keys import named_keys
 from ...metrics import coverage as cov
 from ...processes import VE
 from ...scores.coarse import large_noise_draws, stopped_samples
-from ...training.ridge import RidgeScore, feature_count, fit_ridge_seeds, select_seed
-from ..harness import progress
+from ...training import LogUniformSigma, denoiser_score, fit_seeds, select
+from ...training.ridge import RidgeScore, feature_count, fit_ridge_seeds
+from ..harness import Meta, progress
 
 __all__ = []
 
@@ -52,7 +53,7 @@ class SettingRuns(NamedTuple):
       pilot: ``(n_N, n_seeds, n_stops)`` 99 % fidelity quantile of the pilot at each level.
       empirical: exact coverage scale of the training set (the memorization ceiling).
       floor: the Monte Carlo floor of the counted scale.
-      features: ``(n_N,)`` random features of the estimator.
+      features: ``(n_N,)`` the estimator's size: random features (ridge) or parameters (network).
       kept: per ``N``, the tuple over seeds of what ``keep`` returned (empty without ``keep``).
     """
 
@@ -137,13 +138,43 @@ def _minimal(full, q99):
     return bool(ok.any() and math.isclose(full.scale, float(full.deltas[ok][0])))
 
 
+def ridge_estimator(features_per_root: float = 16.0):
+    """The closed-form estimator: ``fit(key, data (s, n, d), sigma_band, process) -> (scores, m)``."""
+    def fit(key, data, sigma_band, process):
+        n = data.shape[1]
+        models = fit_ridge_seeds(jax.random.split(key, data.shape[0]), data, sigma_band=tuple(sigma_band),
+                                 n_features=feature_count(int(n), per_root=features_per_root))
+        return [RidgeScore(select(models, s), process) for s in range(data.shape[0])], models.n_features
+
+    return fit
+
+
+def network_estimator(denoiser, *, n_steps, batch_size, learning_rate):
+    """The engine's EDM-preconditioned network trained by :func:`~manifold_diffusion.training.fit_seeds`
+    with log-uniform noise levels on the band; returns the EMA parameters' scores."""
+    def fit(key, data, sigma_band, process):
+        res = fit_seeds(jax.random.split(key, data.shape[0]), denoiser, data,
+                        sigma_dist=LogUniformSigma(*sigma_band), n_steps=n_steps, batch_size=batch_size,
+                        learning_rate=learning_rate)
+        return ([denoiser_score(denoiser, select(res.ema_params, s), process)
+                 for s in range(data.shape[0])], count_parameters(select(res.ema_params, 0)))
+
+    return fit
+
+
+def count_parameters(params) -> int:
+    """Number of scalars in a parameter pytree."""
+    return int(sum(np.size(leaf) for leaf in jax.tree_util.tree_leaves(params)))
+
+
 def run_setting(key, manifold, density, ns, *, n_seeds, n_gen, sigma_band, n_levels, n_stops,
                 deltas, C=4.0, alpha=0.01, n_min=50, n_pilot=20_000, method="sde",
-                stage="empirical", features_per_root=16.0, keep=None, desc="setting") -> SettingRuns:
+                stage="empirical", estimator=None, keep=None, desc="setting") -> SettingRuns:
     """All runs of one setting (module docstring). ``keep(seed, located, data, coords)`` may return
     something to keep from each run: ``located`` is ``(u, distances)`` (curves) or
     ``(feet, distances)`` (surfaces) of the outputs at :math:`\\sigma_0^*`, ``data`` and ``coords``
     the training set and its coordinates."""
+    estimator = ridge_estimator() if estimator is None else estimator
     k = getattr(manifold, "k", 1)
     if k == 1:
         measure, empirical = _curve_measure(manifold, density, deltas, C, alpha, n_min, n_pilot)
@@ -164,13 +195,10 @@ def run_setting(key, manifold, density, ns, *, n_seeds, n_gen, sigma_band, n_lev
             x, u = manifold.sample_with_coords(kd, int(n), density)
             data.append(x)
             coords.append(np.asarray(u, np.float64))
-        models = fit_ridge_seeds(jax.random.split(keys.fit, n_seeds), jax.numpy.stack(data),
-                                 sigma_band=tuple(sigma_band),
-                                 n_features=feature_count(int(n), per_root=features_per_root))
-        features[a] = models.n_features
+        scores, features[a] = estimator(keys.fit, jax.numpy.stack(data), sigma_band, process)
         seed_keep = []
         for s, ks in enumerate(jax.random.split(keys.sampler, n_seeds)):
-            score = RidgeScore(select_seed(models, s), process)
+            score = scores[s]
             kk = named_keys(ks, "population", "stage", "sampler")
             start = data[s] if stage == "empirical" else manifold.sample(kk.population, n_gen, density)
             x0 = large_noise_draws(kk.stage, start, n_gen, float(sig[0]))
@@ -216,3 +244,121 @@ def fit_where(ns, y, usable, key):
 def ident(name: str) -> str:
     """A setting's name as an identifier for glue keys: ``"rough-2.5"`` -> ``"rough_2p5"``."""
     return name.replace("-", "_").replace(".", "p")
+
+
+class Entry(NamedTuple):
+    """One setting of a sweep: a label, the manifold, the data law, its regularity and dimension,
+    and the sampler's band and large-noise stage."""
+
+    label: str
+    manifold: object
+    density: object
+    beta: float
+    sigma_band: tuple
+    stage: str = "empirical"
+
+
+class SweepResult(NamedTuple):
+    r"""Counted coverage of a learned coarse-score sampler over settings; arrays ``(b, n_N, n_seeds)``
+    over settings, sizes and seeds unless stated.
+
+    Attributes:
+      labels: ``(b,)`` setting labels; betas, ks, dims: ``(b,)`` regularity (``inf``: analytic),
+        intrinsic and ambient dimension; bands: ``(b, 2)`` the training bands.
+      ns: ``(n_N,)``; stop_sigmas: ``(b, n_stops)``; features: ``(b, n_N)`` the estimator's size.
+      sigma0, delta_c, at_floor, along_ok, minimal, fidelity ``(..., 3)``, pilot
+      ``(..., n_stops)``, empirical: as :class:`SettingRuns`. floor: ``(b,)``.
+      fit_start: ``(b,)`` index of the first fitted :math:`N` (along-manifold law covers at every
+        seed from there on).
+      fits, masks: ``{"<label>:delta_c" | ":q99" | ":empirical": SlopeFit or None}`` and the sizes
+        each used (``delta_c`` also leaves out sizes where a seed sits at the counting floor).
+      n_gen: generated samples per run. estimator: what the score is and its capacity rule.
+      kept: per setting, what ``keep`` returned (see :func:`run_setting`).
+    """
+
+    labels: tuple
+    betas: np.ndarray
+    ks: np.ndarray
+    dims: np.ndarray
+    bands: np.ndarray
+    ns: np.ndarray
+    stop_sigmas: np.ndarray
+    features: np.ndarray
+    sigma0: np.ndarray
+    delta_c: np.ndarray
+    at_floor: np.ndarray
+    along_ok: np.ndarray
+    minimal: np.ndarray
+    fidelity: np.ndarray
+    pilot: np.ndarray
+    empirical: np.ndarray
+    floor: np.ndarray
+    fit_start: np.ndarray
+    fits: dict
+    masks: dict
+    n_gen: int
+    estimator: str
+    kept: tuple = ()
+    meta: Meta | None = None
+
+    def summary(self) -> dict:
+        """Per setting ``<id>_{delta_c,q99,empirical}_{slope,low,high}``, ``<id>_q99_{first,last}``,
+        ``<id>_dc_last``, ``<id>_emp_last``, ``<id>_max_last``, ``<id>_floor``,
+        ``<id>_sigma0_{first,last}``, ``<id>_start``, ``<id>_at_floor`` (share of runs at the floor)."""
+        out = {"n_gen": int(self.n_gen), "nmin": int(self.ns[0]), "nmax": int(self.ns[-1])}
+        for b, name in enumerate(self.labels):
+            key = ident(name)
+            for quantity in ("delta_c", "q99", "empirical"):
+                fit = self.fits[f"{name}:{quantity}"]
+                for part, value in (("slope", "slope"), ("low", "ci_low"), ("high", "ci_high")):
+                    out[f"{key}_{quantity}_{part}"] = math.nan if fit is None else float(getattr(fit, value))
+            out[f"{key}_dc_last"] = float(np.median(self.delta_c[b, -1]))
+            out[f"{key}_q99_last"] = float(np.median(self.fidelity[b, -1, :, 1]))
+            out[f"{key}_q99_first"] = float(np.median(self.fidelity[b, 0, :, 1]))
+            out[f"{key}_max_last"] = float(np.median(self.fidelity[b, -1, :, 2]))
+            out[f"{key}_emp_last"] = float(np.median(self.empirical[b, -1]))
+            out[f"{key}_floor"] = float(self.floor[b])
+            out[f"{key}_sigma0_first"] = float(np.median(self.sigma0[b, 0]))
+            out[f"{key}_sigma0_last"] = float(np.median(self.sigma0[b, -1]))
+            out[f"{key}_start"] = int(self.ns[min(int(self.fit_start[b]), len(self.ns) - 1)])
+            out[f"{key}_at_floor"] = float(np.mean(self.at_floor[b]))
+        return out
+
+
+def sweep(key, entries, ns, *, n_seeds, n_gen, n_levels, n_stops, deltas, C, alpha, method="sde",
+          estimator=None, estimator_text="", keep=None) -> SweepResult:
+    """Run :func:`run_setting` for every entry (keys split by label) and fit the slopes: from
+    :func:`fit_start` on; the counted :math:`\\delta_C` also without the sizes where a seed sits at
+    the counting floor (never fit a value at its floor)."""
+    keys = named_keys(key, "runs", "bootstrap")
+    runs = []
+    for b, e in enumerate(entries):
+        runs.append(run_setting(named_keys(keys.runs, ident(e.label))[0], e.manifold, e.density, ns,
+                                n_seeds=n_seeds, n_gen=n_gen, sigma_band=e.sigma_band, n_levels=n_levels,
+                                n_stops=n_stops, deltas=deltas, C=C, alpha=alpha, method=method,
+                                stage=e.stage, estimator=estimator,
+                                keep=(lambda *a, _b=b: keep(_b, *a)) if keep is not None else None,
+                                desc=f"{e.label}"))
+    fits, masks, starts = {}, {}, []
+    boot = iter(jax.random.split(keys.bootstrap, 3 * len(entries)))
+    every = np.ones(len(ns), bool)
+    for e, r in zip(entries, runs):
+        start = fit_start(r.along_ok)
+        starts.append(start)
+        after = np.arange(len(ns)) >= start
+        not_floor = ~np.any(r.at_floor, axis=1)
+        for quantity, y, usable in (("delta_c", r.delta_c, after & not_floor),
+                                    ("q99", r.fidelity[..., 1], after), ("empirical", r.empirical, every)):
+            fits[f"{e.label}:{quantity}"], masks[f"{e.label}:{quantity}"] = fit_where(ns, y, usable, next(boot))
+    stack = {f: np.stack([getattr(r, f) for r in runs]) for f in
+             ("sigma0", "delta_c", "at_floor", "along_ok", "minimal", "fidelity", "pilot", "empirical",
+              "stop_sigmas", "features")}
+    return SweepResult(tuple(e.label for e in entries), np.asarray([e.beta for e in entries], np.float64),
+                       np.asarray([getattr(e.manifold, "k", 1) for e in entries]),
+                       np.asarray([e.manifold.d for e in entries]),
+                       np.asarray([e.sigma_band for e in entries], np.float64), np.asarray(ns),
+                       stack["stop_sigmas"], stack["features"], stack["sigma0"], stack["delta_c"],
+                       stack["at_floor"], stack["along_ok"], stack["minimal"], stack["fidelity"],
+                       stack["pilot"], stack["empirical"], np.asarray([r.floor for r in runs]),
+                       np.asarray(starts), fits, masks, int(n_gen), estimator_text,
+                       tuple(r.kept for r in runs))

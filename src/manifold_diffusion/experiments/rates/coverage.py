@@ -72,45 +72,23 @@ class Config(ExperimentConfig):
 
 
 class Result(NamedTuple):
-    r"""Counted coverage of the learned coarse-score sampler; arrays ``(b, n_N, n_seeds)`` over
-    settings, sizes and seeds unless stated.
+    r"""Counted coverage of the learned coarse-score sampler on the curves, and claim 3.
 
     Attributes:
-      settings, betas: ``(b,)`` names and regularities (``inf``: analytic). ns: ``(n_N,)``.
-      stop_sigmas: ``(n_stops,)``. features: ``(n_N,)`` random features :math:`m(N)`.
-      sigma0, delta_c, at_floor, along_ok, minimal, fidelity ``(..., 3)``, pilot
-      ``(..., n_stops)``, empirical: as :class:`._sweep.SettingRuns`. floor: ``(b,)``.
-      fit_start: ``(b,)`` index of the first :math:`N` of the fits (along-curve law covers at
-        every seed from there on).
-      fits: ``{name: SlopeFit or None}``, names ``"<setting>:delta_c"``, ``":q99"``,
-        ``":empirical"``; masks: the sizes each fit used.
+      sweep: the :class:`._sweep.SweepResult` of every curve.
       reference_q99: ``(n_N,)`` 99 % fidelity quantile of the idealised exact-projection sampler
-        (first setting, first seed).
-      map_deltas, maps, maps_empirical: ``(g,)``, ``(n_N, g, 200)`` ratio maps of the first
-        setting's first seed at :math:`\sigma_0^*` and of its training set.
-      w1_data, w1_limit: ``(n_N, n_seeds)`` claim 3, first setting; w1_reference: :math:`W_1` of the
-        ``reference_n`` run to the data law; w1_floor: :math:`W_1` of an exact sample of ``n_gen``
-        points to the data law; target_fits: fits of ``w1_limit`` and ``w1_data``.
-      estimator: a description of the score estimator and its capacity rule.
+        (first curve, first seed): a reference, not a learned model.
+      map_deltas, maps, maps_empirical: ``(g,)``, ``(n_N, g, 200)`` ratio maps of the first curve's
+        first seed at :math:`\sigma_0^*` and of its training set.
+      w1_data, w1_limit: ``(n_N, n_seeds)`` claim 3 on the first curve: :math:`W_1` along the curve
+        from the outputs to the data law and to the ``reference_n`` run's outputs.
+      w1_reference: :math:`W_1` of the reference run to the data law (where the distance to the data
+        law must stop). w1_floor: :math:`W_1` of an exact sample of ``n_gen`` points to the data law
+        (the Monte Carlo floor of these distances). reference_n: that size.
+      target_fits: ``{"w1lim", "w1data"}`` slope fits.
     """
 
-    settings: tuple
-    betas: np.ndarray
-    ns: np.ndarray
-    stop_sigmas: np.ndarray
-    features: np.ndarray
-    sigma0: np.ndarray
-    delta_c: np.ndarray
-    at_floor: np.ndarray
-    along_ok: np.ndarray
-    minimal: np.ndarray
-    fidelity: np.ndarray
-    pilot: np.ndarray
-    empirical: np.ndarray
-    floor: np.ndarray
-    fit_start: np.ndarray
-    fits: dict
-    masks: dict
+    sweep: _sweep.SweepResult
     reference_q99: np.ndarray
     map_deltas: np.ndarray
     maps: np.ndarray
@@ -119,41 +97,24 @@ class Result(NamedTuple):
     w1_limit: np.ndarray
     w1_reference: float
     w1_floor: float
+    reference_n: int
     target_fits: dict
-    estimator: str
     meta: Meta | None = None
 
     def summary(self) -> dict:
-        """Per setting ``<id>_<quantity>_{slope,low,high}`` for the fits, ``<id>_dc_last`` /
-        ``q99_last`` / ``emp_last`` (medians at the largest :math:`N`), ``<id>_floor``,
-        ``<id>_sigma0_first`` / ``_last`` and ``<id>_start`` (first fitted :math:`N`); claim 3's
-        ``w1lim_*``, ``w1data_*``, ``w1_reference``, ``w1_floor``; ``floor``, ``n_gen``-independent
-        constants ``C`` and ``alpha``."""
-        out = {"floor": float(np.max(self.floor)), "C": C, "alpha": ALPHA,
-               "nmax": int(self.ns[-1]), "nmin": int(self.ns[0])}
-        for b, name in enumerate(self.settings):
-            key = _sweep.ident(name)
-            for quantity in ("delta_c", "q99", "empirical"):
-                fit = self.fits[f"{name}:{quantity}"]
-                for part, value in (("slope", "slope"), ("low", "ci_low"), ("high", "ci_high")):
-                    out[f"{key}_{quantity}_{part}"] = math.nan if fit is None else float(getattr(fit, value))
-            out[f"{key}_dc_last"] = float(np.median(self.delta_c[b, -1]))
-            out[f"{key}_q99_last"] = float(np.median(self.fidelity[b, -1, :, 1]))
-            out[f"{key}_q99_first"] = float(np.median(self.fidelity[b, 0, :, 1]))
-            out[f"{key}_max_last"] = float(np.median(self.fidelity[b, -1, :, 2]))
-            out[f"{key}_emp_last"] = float(np.median(self.empirical[b, -1]))
-            out[f"{key}_floor"] = float(self.floor[b])
-            out[f"{key}_sigma0_first"] = float(np.median(self.sigma0[b, 0]))
-            out[f"{key}_sigma0_last"] = float(np.median(self.sigma0[b, -1]))
-            out[f"{key}_start"] = int(self.ns[min(int(self.fit_start[b]), len(self.ns) - 1)])
-            out[f"{key}_at_floor"] = float(np.mean(self.at_floor[b]))
+        """The sweep's summary (:meth:`._sweep.SweepResult.summary`), plus ``floor`` (the largest
+        counting floor), ``C``, ``alpha``, claim 3's ``w1lim_*``, ``w1data_*``, ``w1data_last``,
+        ``w1lim_last``, ``w1_reference``, ``w1_floor``, ``reference_n`` and
+        ``reference_q99_last``."""
+        out = self.sweep.summary()
+        out.update(floor=float(np.max(self.sweep.floor)), C=C, alpha=ALPHA)
         for name, fit in self.target_fits.items():
             for part, value in (("slope", "slope"), ("low", "ci_low"), ("high", "ci_high")):
                 out[f"{name}_{part}"] = math.nan if fit is None else float(getattr(fit, value))
         out["w1data_last"] = float(np.median(self.w1_data[-1]))
         out["w1lim_last"] = float(np.median(self.w1_limit[-1]))
-        out["w1_reference"] = self.w1_reference
-        out["w1_floor"] = self.w1_floor
+        out["w1_reference"], out["w1_floor"] = self.w1_reference, self.w1_floor
+        out["reference_n"] = int(self.reference_n)
         out["reference_q99_last"] = float(self.reference_q99[-1])
         return out
 
@@ -164,7 +125,7 @@ def _estimator_text(config) -> str:
             f"{config.method.upper()} from σ_hi = {hi:g} (noised empirical law), Tweedie at σ0")
 
 
-def _locate_reference(manifold, data, n, sigma_hi, key):
+def _idealised_q99(manifold, data, n, sigma_hi, key):
     """99 % fidelity quantile of the idealised exact-projection sampler on a Fourier fit."""
     est = fit_fourier_curve(data)
     out = hybrid_sample(key, data, est, n, t_s=sigma_hi ** 2, closed_form=True)
@@ -176,19 +137,18 @@ def _locate_reference(manifold, data, n, sigma_hi, key):
     "curves": len(c.settings), "N": f"{c.ns[0]}..{c.ns[-1]}", "seeds": c.n_seeds, "n_gen": c.n_gen,
     "band": f"[{c.sigma_band[0]:g}, {c.sigma_band[1]:g}]"})
 def run(key, config: Config) -> Result:
-    """Every setting of ``config`` (module docstring)."""
+    """Every curve of ``config`` (module docstring)."""
     if config.method not in ("sde", "ode"):
         raise ValueError(f"config.method: expected 'sde' or 'ode', got {config.method!r}")
-    keys = named_keys(key, "runs", "reference", "idealised", "floor", "bootstrap")
+    keys = named_keys(key, "sweep", "reference", "idealised", "floor", "bootstrap")
     dens = settings.density("smooth")
-    opts = dict(n_seeds=config.n_seeds, n_gen=config.n_gen, sigma_band=config.sigma_band,
-                n_levels=config.n_levels, n_stops=config.n_stops, deltas=np.asarray(DELTAS), C=C,
-                alpha=ALPHA, method=config.method)
     first = settings.curve(config.settings[0])
     length = first.volume
 
-    def keep_first(seed, located, data, coords):
-        """What claim 3 and the maps need from the first setting's runs."""
+    def keep(setting, seed, located, data, coords):
+        """What claim 3 and the maps need from the first curve's runs."""
+        if setting != 0:
+            return None
         u, r = located
         out = dict(u=u)
         if seed == 0:
@@ -197,61 +157,39 @@ def run(key, config: Config) -> Result:
                        data=np.asarray(data))
         return out
 
-    runs = [_sweep.run_setting(named_keys(keys.runs, _sweep.ident(name))[0], settings.curve(name), dens,
-                               config.ns, keep=keep_first if b == 0 else None,
-                               desc=f"coverage {name}", **opts)
-            for b, name in enumerate(config.settings)]
-    first_runs = runs[0]
-    # claim 3: the law the sampler converges to, from a large-N run of the first setting
+    entries = [_sweep.Entry(name, settings.curve(name), dens, settings.regularity(name),
+                            tuple(config.sigma_band)) for name in config.settings]
+    opts = dict(n_seeds=config.n_seeds, n_gen=config.n_gen, n_levels=config.n_levels,
+                n_stops=config.n_stops, deltas=np.asarray(DELTAS), C=C, alpha=ALPHA, method=config.method)
+    res = _sweep.sweep(keys.sweep, entries, config.ns, estimator_text=_estimator_text(config), keep=keep,
+                       **opts)
+    kept = res.kept[0]
+    # claim 3: the law the sampler converges to, from a large-N run of the first curve
     ref = _sweep.run_setting(keys.reference, first, dens, (config.reference_n,),
-                             keep=lambda seed, located, data, coords: located[0],
-                             desc="coverage reference", **(opts | dict(n_seeds=1)))
+                             sigma_band=tuple(config.sigma_band), keep=lambda *a: a[1][0],
+                             desc="reference", **(opts | dict(n_seeds=1)))
     u_ref = np.sort(ref.kept[0][0])
 
     def ref_cdf(s):
         """Empirical CDF of the reference run's arc lengths."""
         return np.searchsorted(u_ref, s, side="right") / u_ref.shape[0]
 
-    w1_data = np.array([[cov.circular_w1(k["u"], length, dens) for k in per_n] for per_n in first_runs.kept])
-    w1_limit = np.array([[cov.circular_w1(k["u"], length, cdf=ref_cdf) for k in per_n]
-                         for per_n in first_runs.kept])
+    w1_data = np.array([[cov.circular_w1(k["u"], length, dens) for k in per_n] for per_n in kept])
+    w1_limit = np.array([[cov.circular_w1(k["u"], length, cdf=ref_cdf) for k in per_n] for per_n in kept])
     exact = np.asarray(first.sample_with_coords(keys.floor, config.n_gen, dens)[1])[:, 0]
-    w1_floor = cov.circular_w1(exact, length, dens)
-    w1_reference = cov.circular_w1(u_ref, length, dens)
-    # idealised reference: the exact-projection sampler on a Fourier fit (first seed)
-    ideal_keys = jax.random.split(keys.idealised, len(config.ns))
-    reference_q99 = np.array([_locate_reference(first, jax.numpy.asarray(per_n[0]["data"]),
-                                                _REFERENCE_SAMPLES, config.sigma_band[1], ideal_keys[a])
-                              for a, per_n in enumerate(first_runs.kept)])
-    fits, masks = {}, {}
-    boot = iter(jax.random.split(keys.bootstrap, 3 * len(config.settings) + 2))
-    starts = []
-    for b, name in enumerate(config.settings):
-        r = runs[b]
-        start = _sweep.fit_start(r.along_ok)
-        starts.append(start)
-        after = np.arange(len(config.ns)) >= start
-        not_floor = ~np.any(r.at_floor, axis=1)
-        fits[f"{name}:delta_c"], masks[f"{name}:delta_c"] = _sweep.fit_where(config.ns, r.delta_c,
-                                                                             after & not_floor, next(boot))
-        fits[f"{name}:q99"], masks[f"{name}:q99"] = _sweep.fit_where(config.ns, r.fidelity[..., 1], after,
-                                                                     next(boot))
-        fits[f"{name}:empirical"], masks[f"{name}:empirical"] = _sweep.fit_where(
-            config.ns, r.empirical, np.ones(len(config.ns), bool), next(boot))
-    target_fits = {"w1lim": _sweep.fit_where(config.ns, w1_limit, np.ones(len(config.ns), bool),
-                                             next(boot))[0],
-                   "w1data": _sweep.fit_where(config.ns, w1_data, np.ones(len(config.ns), bool),
-                                              next(boot))[0]}
-    stack = {f: np.stack([getattr(r, f) for r in runs]) for f in
-             ("sigma0", "delta_c", "at_floor", "along_ok", "minimal", "fidelity", "pilot", "empirical")}
-    return Result(tuple(config.settings), np.asarray([settings.regularity(s) for s in config.settings]),
-                  np.asarray(config.ns), runs[0].stop_sigmas, runs[0].features, stack["sigma0"],
-                  stack["delta_c"], stack["at_floor"], stack["along_ok"], stack["minimal"],
-                  stack["fidelity"], stack["pilot"], stack["empirical"],
-                  np.asarray([r.floor for r in runs]), np.asarray(starts), fits, masks, reference_q99,
-                  _MAP_DELTAS, np.stack([per_n[0]["map"] for per_n in first_runs.kept]),
-                  np.stack([per_n[0]["map_empirical"] for per_n in first_runs.kept]), w1_data, w1_limit,
-                  float(w1_reference), float(w1_floor), target_fits, _estimator_text(config))
+    boot = jax.random.split(keys.bootstrap, 2)
+    every = np.ones(len(config.ns), bool)
+    target_fits = {"w1lim": _sweep.fit_where(config.ns, w1_limit, every, boot[0])[0],
+                   "w1data": _sweep.fit_where(config.ns, w1_data, every, boot[1])[0]}
+    # the idealised reference: exact projection onto a Fourier fit of the first seed's points
+    ideal = jax.random.split(keys.idealised, len(config.ns))
+    reference_q99 = np.array([_idealised_q99(first, jax.numpy.asarray(per_n[0]["data"]), _REFERENCE_SAMPLES,
+                                             config.sigma_band[1], ideal[a]) for a, per_n in enumerate(kept)])
+    return Result(res._replace(kept=()), reference_q99, _MAP_DELTAS,
+                  np.stack([per_n[0]["map"] for per_n in kept]),
+                  np.stack([per_n[0]["map_empirical"] for per_n in kept]), w1_data, w1_limit,
+                  float(cov.circular_w1(u_ref, length, dens)), float(cov.circular_w1(exact, length, dens)),
+                  int(config.reference_n), target_fits)
 
 
 def _label(name: str) -> str:
@@ -263,12 +201,13 @@ def plot(result: Result):
     """Three panels: the counted coverage scale (with its floor, the memorization ceiling and the
     idealised reference), the fidelity at :math:`\\sigma_0^*` against both exponents, and the
     fidelity over the stopping levels (first curve)."""
-    res = _sweep.check_result(result, Result)
+    full = _sweep.check_result(result, Result)
+    res = full.sweep
     fig, axes = plotting.figure(3, 1, width=3.3, height=3.0)
     ns = res.ns
     with plotting.style():
         ax = axes[0, 0]
-        for b, name in enumerate(res.settings):
+        for b, name in enumerate(res.labels):
             _plots.band(ax, ns, res.delta_c[b].T, _label(name), fitted=res.masks[f"{name}:delta_c"],
                         color=f"C{b}")
         _plots.band(ax, ns, res.empirical[0].T, "training set itself (memorization)", color="k", ls="--")
@@ -277,7 +216,7 @@ def plot(result: Result):
         _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
         ax.legend(fontsize=6, loc="lower left")
         ax = axes[0, 1]
-        for b, name in enumerate(res.settings):
+        for b, name in enumerate(res.labels):
             q99 = res.fidelity[b, :, :, 1]
             line = _plots.band(ax, ns, q99.T, _label(name), fitted=res.masks[f"{name}:q99"], color=f"C{b}")
             beta = res.betas[b]
@@ -286,8 +225,8 @@ def plot(result: Result):
                 y0 = float(np.exp(np.mean(np.log(q99[0]))))
                 _plots.guide(ax, ns, y0, -a_exp, color=line.get_color(), ls=":")
                 _plots.guide(ax, ns, y0, -b_exp, color=line.get_color(), ls="-.")
-        ax.plot(ns, res.reference_q99, color="0.5", ls=":", marker="x", ms=4,
-                label=f"idealised exact projection, {_label(res.settings[0])}")
+        ax.plot(ns, full.reference_q99, color="0.5", ls=":", marker="x", ms=4,
+                label=f"idealised exact projection, {_label(res.labels[0])}")
         _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
         ax.legend(fontsize=6, loc="lower left")
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of dist$(\hat x, M)$ at $\sigma_0^*$",
@@ -295,15 +234,15 @@ def plot(result: Result):
         ax = axes[0, 2]
         for a, n in enumerate(ns):
             pil = res.pilot[0, a]                                 # (seeds, stops)
-            line = _plots.band(ax, res.stop_sigmas, pil, f"N = {n}", color=plotting_color(a))
+            line = _plots.band(ax, res.stop_sigmas[0], pil, f"N = {n}", color=plotting_color(a))
             best = np.exp(np.mean(np.log(res.sigma0[0, a])))
             ax.axvline(best, color=line.get_color(), lw=0.6, ls=":")
         ax.set(xscale="log", yscale="log", xlabel=r"stopping level $\sigma_0$",
-               ylabel=r"$q_{0.99}$ (pilot)", title=f"the trade-off, {_label(res.settings[0])}")
+               ylabel=r"$q_{0.99}$ (pilot)", title=f"the trade-off, {_label(res.labels[0])}")
         ax.legend(fontsize=6)
     note = (f"{res.estimator}. Filled points: used in the slope fits; hollow: excluded (along-curve law "
             "not covering at every seed, or δ_C at the counting floor). Bands: min-max over seeds.")
-    return plotting.finish(_plots.log_ticks(fig), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig), full.meta, note)
 
 
 def plotting_color(i: int) -> str:
@@ -319,13 +258,14 @@ def plot_maps(result: Result):
     import matplotlib.colors as mcolors
 
     res = _sweep.check_result(result, Result)
-    n_n = len(res.ns)
+    n_n = len(res.sweep.ns)
     fig, axes = plotting.figure(2, n_n, width=3.2, height=2.1)
     centres = (np.arange(res.maps.shape[-1]) + 0.5) / res.maps.shape[-1]
     with plotting.style():
-        for a, n in enumerate(res.ns):
+        for a, n in enumerate(res.sweep.ns):
             for c, (ratio, title, floor) in enumerate(((res.maps_empirical[a], "training set", 0.0),
-                                                       (res.maps[a], "learned coarse sampler", res.floor[0]))):
+                                                       (res.maps[a], "learned coarse sampler",
+                                                        res.sweep.floor[0]))):
                 ax = axes[a, c]
                 img = np.log10(np.clip(ratio, 1e-3, 1e3))
                 img[res.map_deltas < floor] = np.nan
@@ -341,7 +281,7 @@ def plot_maps(result: Result):
                 ax.set(yscale="log", title=f"{title}, N = {n}", ylabel=r"$\delta$",
                        xlabel="centre y (fraction of arc length)" if a == n_n - 1 else None)
         fig.colorbar(mesh, ax=axes[:, -1], label=r"$\log_{10}\rho(y,\delta)$", shrink=0.8)
-    note = (f"{_label(res.settings[0])}, seed 0. Red: too much mass, blue: too little; black: boundary "
+    note = (f"{_label(res.sweep.labels[0])}, seed 0. Red: too much mass, blue: too little; black: boundary "
             f"of [1/C, C], C = {C:g}; grey below the dashed line: unresolved by the generated sample "
             "(counting floor). Ratios count only samples within δ of M.")
     return plotting.finish(fig, res.meta, note)
@@ -353,13 +293,14 @@ def plot_target(result: Result):
     fig, axes = plotting.figure(1, 1, width=4.2, height=3.1)
     with plotting.style():
         ax = axes[0, 0]
-        _plots.band(ax, res.ns, res.w1_data.T, "to the data law", color="C3")
-        _plots.band(ax, res.ns, res.w1_limit.T, "to its own limit (large-N run)", color="C0")
+        ns = res.sweep.ns
+        _plots.band(ax, ns, res.w1_data.T, "to the data law", color="C3")
+        _plots.band(ax, ns, res.w1_limit.T, f"to its own limit (N = {res.reference_n} run)", color="C0")
         ax.axhline(res.w1_reference, color="C3", lw=0.8, ls=":")
-        ax.text(res.ns[0], res.w1_reference * 1.08, "limit to data law", fontsize=7, color="C3")
-        _plots.floor_line(ax, res.w1_floor, "counting floor (exact sample)", x=res.ns)
+        ax.text(ns[0], res.w1_reference * 1.08, "its limit to the data law", fontsize=7, color="C3")
+        _plots.floor_line(ax, res.w1_floor, "counting floor (exact sample)", x=ns)
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$W_1$ along the curve",
-               title=f"the sampler's law, {_label(res.settings[0])}")
+               title=f"the sampler's law, {_label(res.sweep.labels[0])}")
         ax.legend(fontsize=7)
     note = ("outputs at σ0* of the learned coarse sampler; limit: the same sampler trained on the "
             "reference size; floor: an exact sample of the data law of the same size, scored the same way.")
