@@ -123,6 +123,8 @@ def _density_cdf(density, theta):
 
 def density_per_length(density, length: float, n_grid: int = 4096) -> np.ndarray:
     """The data density w.r.t. arc length on an ``n_grid`` arc grid (``(n_grid,)``; cell averages)."""
+    check_positive("length", length)
+    n_grid = check_positive_int("n_grid", n_grid, minimum=2)
     edges = np.linspace(0.0, TWO_PI, n_grid + 1)
     cdf = _density_cdf(density, edges[:-1])
     cdf = np.concatenate([cdf, [1.0]])
@@ -175,6 +177,11 @@ def arc_sample_mass(u, centres, delta: float, length: float) -> np.ndarray:
 
 def coverage_floor(n_samples: int, p_min: float, k: int = 1, n_min: int = 50) -> float:
     """Monte Carlo floor :math:`\\delta_{\\rm floor}` (module docstring) for ``n_samples`` samples."""
+    n_samples = check_positive_int("n_samples", n_samples)
+    check_positive("p_min", p_min)
+    n_min = check_positive_int("n_min", n_min)
+    if k not in (1, 2):
+        raise ValueError(f"k: expected 1 or 2, got {k!r}")
     if k == 1:
         return n_min / (2.0 * n_samples * p_min)
     return math.sqrt(n_min / (math.pi * n_samples * p_min))
@@ -402,7 +409,7 @@ def quasi_uniform_centres(surface, n: int) -> np.ndarray:
         corput += base * (rest % 2)
         rest //= 2
         base /= 2
-    return np.stack([low[0] + (high[0] - low[0]) * frac, low[1] + (high[1] - low[1]) * (corput + 0.5 / n)], 1)
+    return np.stack([low[0] + (high[0] - low[0]) * frac, low[1] + (high[1] - low[1]) * (corput + 2.0 ** -21)], 1)
 
 
 def _cap_masses(surface, u, delta):
@@ -516,6 +523,8 @@ def circular_w1(u, length: float, density=None, *, weights=None, cdf=None, n_gri
     Returns:
       :math:`W_1` in units of arc length.
     """
+    check_positive("length", length)
+    n_grid = check_positive_int("n_grid", n_grid, minimum=2)
     u = np.mod(_as_1d("u", u), length)
     grid = (np.arange(n_grid) + 0.5) * (length / n_grid)
     if weights is None:

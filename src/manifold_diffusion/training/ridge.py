@@ -69,6 +69,7 @@ def fast_cos(p: Float[Array, "..."]) -> Float[Array, "..."]:
     parts (Cody--Waite) so that :math:`r` is exact to rounding; on :math:`|r|\le\pi` the truncation
     error is at most :math:`\pi^{18}/18! \approx 1.4\cdot10^{-7}`. Elementwise; any shape.
     """
+    p = as_float_array("p", p)
     k = jnp.round(p * (1.0 / (2.0 * math.pi)))
     r = (p - k * _TWO_PI_HI) - k * _TWO_PI_LO
     r2 = r * r

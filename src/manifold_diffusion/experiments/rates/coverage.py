@@ -61,7 +61,7 @@ class Config(ExperimentConfig):
     n_seeds: int = 3
     n_gen: int = 200_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
-    n_levels: int = 18
+    n_levels: int = 12
     n_stops: int = 6
     reference_n: int = 8192
     method: str = "sde"

@@ -42,7 +42,7 @@ class Config(ExperimentConfig):
     n_seeds: int = 3
     n_gen: int = 50_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
-    n_levels: int = 18
+    n_levels: int = 12
     n_stops: int = 6
     kde_ns: tuple[int, ...] = (256, 1024, 4096, 16384, 65536)
     overrides = {"quick": dict(densities=("smooth", "cusp"), ns=(256, 1024), n_seeds=2, n_gen=20_000,

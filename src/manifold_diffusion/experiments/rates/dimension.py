@@ -45,7 +45,7 @@ class Config(ExperimentConfig):
     n_seeds: int = 3
     n_gen: int = 20_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
-    n_levels: int = 18
+    n_levels: int = 12
     n_stops: int = 6
     overrides = {"quick": dict(dims=(2, 10), ns=(256, 1024), n_seeds=2, n_gen=10_000),
                  "large": dict(dims=(2, 10, 100, 1000), ns=(256, 1024, 4096, 16384), n_seeds=5,

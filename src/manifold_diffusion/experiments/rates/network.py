@@ -84,7 +84,7 @@ def run(key, config: Config) -> Result:
     entry = _sweep.Entry(config.setting, manifold, settings.density("smooth"),
                          settings.regularity(config.setting), tuple(config.sigma_band))
     res = _sweep.sweep(named_keys(key, "sweep").sweep, [entry], config.ns, n_seeds=config.n_seeds,
-                       n_gen=config.n_gen, n_levels=18, n_stops=6, deltas=np.asarray(DELTAS), C=C,
+                       n_gen=config.n_gen, n_levels=12, n_stops=6, deltas=np.asarray(DELTAS), C=C,
                        alpha=ALPHA, estimator=estimator, estimator_text=text)
     return Result(res, config.width, config.depth, config.n_steps)
 

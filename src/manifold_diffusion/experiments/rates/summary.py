@@ -46,6 +46,8 @@ class Row(NamedTuple):
 
 def bound_verdict(fit, exponents) -> str:
     """Verdict of a fit against upper-bound exponents ``{"A": e_A, "B": e_B}`` (scale ~ N^-e)."""
+    if not isinstance(exponents, dict):
+        raise TypeError(f"exponents: expected a dict {{name: exponent}}, got {type(exponents).__name__}")
     if fit is None:
         return "not fitted"
     parts = [f"{name} {'met' if fit.ci_low <= -e else 'missed'}" for name, e in exponents.items()]
@@ -56,6 +58,8 @@ def bound_verdict(fit, exponents) -> str:
 
 def rate_verdict(fit, predictions) -> str:
     """Verdict of a fit against predicted slopes ``{label: slope}``: which the interval contains."""
+    if not isinstance(predictions, dict):
+        raise TypeError(f"predictions: expected a dict {{label: slope}}, got {type(predictions).__name__}")
     if fit is None:
         return "not fitted"
     inside = [label for label, value in predictions.items() if fit.ci_low <= value <= fit.ci_high]
@@ -115,6 +119,14 @@ def _sweep_rows(claim, sweep, estimator, *, prefix, names=None):
 def table(*, coverage=None, memorization=None, network=None, density=None, dimension=None, surface=None
           ) -> list[Row]:
     """The rows from whichever results are given (each an experiment's ``Result``)."""
+    from . import coverage as _cov, density as _den, dimension as _dim, memorization as _mem, network as _net
+    expected = {"coverage": (coverage, _cov.Result), "memorization": (memorization, _mem.Result),
+                "network": (network, _net.Result), "density": (density, _den.Result),
+                "dimension": (dimension, _dim.Result), "surface": (surface, _dim.Result)}
+    for name, (value, cls) in expected.items():
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(f"{name}: expected a {cls.__module__}.Result (what run returns), got "
+                            f"{type(value).__name__}")
     rows = []
     if memorization is not None:
         m = memorization
@@ -175,6 +187,10 @@ def _target_verdict(coverage, key) -> str:
 def html(rows) -> str:
     """The rows as an HTML table."""
     import html as _html
+
+    rows = list(rows)
+    if not all(isinstance(r, Row) for r in rows):
+        raise TypeError("rows: expected the Rows of table()")
 
     cols = ("claim", "quantity", "estimator", "theory", "measured", "sigma0", "floor", "verdict")
     head = ("claim", "counted quantity", "estimator", "theory exponent", "measured slope [95% CI]",

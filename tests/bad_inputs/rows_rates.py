@@ -1,0 +1,186 @@
+"""Bad-input rows for the rates chapter's library pieces and experiments: the ridge estimator
+(``training.ridge``), the coarse sampler (``scores.coarse``), coverage (``metrics.coverage``),
+``manifolds.RoughSphere`` and ``experiments.rates``.
+
+Each row: (qualified name, zero-argument thunk making one bad call, expected error type,
+substring of the message naming the argument). Collected by the table-driven bad-input test.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import manifold_diffusion as md
+from manifold_diffusion import training
+from manifold_diffusion.experiments.rates import (coverage, density, dimension, memorization, network,
+                                                  settings, summary, surface)
+from manifold_diffusion.metrics import coverage as cov
+from manifold_diffusion.scores import coarse
+
+_KEY = jax.random.key(0)
+_DATA = md.manifolds.Circle().sample(_KEY, 16)
+_L = 2 * np.pi
+_SPHERE = md.manifolds.RoughSphere(2.5)
+_VE = md.VE(T=1.0)
+_SCORE = md.EmpiricalScore(_DATA, _VE)
+_GRID = jnp.asarray([1.0, 0.5, 0.1])
+
+
+def _model():
+    return training.fit_ridge_denoiser(_KEY, _DATA, n_features=8)
+
+
+ROWS = [
+    # training.ridge
+    ("manifold_diffusion.training.fast_cos", lambda: training.fast_cos("x"), TypeError, "p"),
+    ("manifold_diffusion.training.feature_count", lambda: training.feature_count(-3), ValueError, "n"),
+    ("manifold_diffusion.training.feature_count", lambda: training.feature_count(8, per_root=0.0),
+     ValueError, "per_root"),
+    ("manifold_diffusion.training.fit_ridge_denoiser", lambda: training.fit_ridge_denoiser(3, _DATA),
+     TypeError, "key"),
+    ("manifold_diffusion.training.fit_ridge_denoiser",
+     lambda: training.fit_ridge_denoiser(_KEY, jnp.zeros((1, 2))), ValueError, "data"),
+    ("manifold_diffusion.training.fit_ridge_denoiser",
+     lambda: training.fit_ridge_denoiser(_KEY, _DATA, sigma_band=(0.5, 0.1)), ValueError, "sigma_band"),
+    ("manifold_diffusion.training.fit_ridge_denoiser",
+     lambda: training.fit_ridge_denoiser(_KEY, _DATA, ridge=-1.0), ValueError, "ridge"),
+    ("manifold_diffusion.training.fit_ridge_denoiser",
+     lambda: training.fit_ridge_denoiser(_KEY, _DATA, n_draws=0), ValueError, "n_draws"),
+    ("manifold_diffusion.training.fit_ridge_denoiser",
+     lambda: training.fit_ridge_denoiser(_KEY, _DATA.at[0, 0].set(jnp.nan)), ValueError, "data"),
+    ("manifold_diffusion.training.fit_ridge_seeds",
+     lambda: training.fit_ridge_seeds(_KEY, _DATA), ValueError, "keys"),
+    ("manifold_diffusion.training.fit_ridge_seeds",
+     lambda: training.fit_ridge_seeds(jax.random.split(_KEY, 2), jnp.zeros((3, 16, 2))), ValueError, "data"),
+    ("manifold_diffusion.training.fit_ridge_seeds",
+     lambda: training.fit_ridge_seeds(jax.random.split(_KEY, 2), _DATA, width=3), TypeError, "kwargs"),
+    ("manifold_diffusion.training.RidgeDenoiser.denoise", lambda: _model().denoise(jnp.zeros((2, 3)), 0.1),
+     ValueError, "y"),
+    ("manifold_diffusion.training.RidgeDenoiser.denoise", lambda: _model().denoise(_DATA, 0.0),
+     ValueError, "sigma"),
+    ("manifold_diffusion.training.RidgeScore", lambda: training.RidgeScore(_SCORE), TypeError, "denoiser"),
+    ("manifold_diffusion.training.RidgeScore", lambda: training.RidgeScore(_model(), "VE"), TypeError,
+     "process"),
+    # scores.coarse
+    ("manifold_diffusion.scores.coarse.large_noise_draws",
+     lambda: coarse.large_noise_draws(_KEY, _DATA, 0, 0.1), ValueError, "n_samples"),
+    ("manifold_diffusion.scores.coarse.large_noise_draws",
+     lambda: coarse.large_noise_draws(_KEY, jnp.zeros((0, 2)), 4, 0.1), ValueError, "points"),
+    ("manifold_diffusion.scores.coarse.large_noise_draws",
+     lambda: coarse.large_noise_draws(_KEY, _DATA, 4, jnp.ones(2)), ValueError, "sigma"),
+    ("manifold_diffusion.scores.coarse.stopped_samples",
+     lambda: coarse.stopped_samples("key", _SCORE, _DATA, _GRID, _VE, [0]), TypeError, "key"),
+    ("manifold_diffusion.scores.coarse.stopped_samples",
+     lambda: coarse.stopped_samples(_KEY, _SCORE, _DATA, _GRID, _VE, []), ValueError, "stops"),
+    ("manifold_diffusion.scores.coarse.stopped_samples",
+     lambda: coarse.stopped_samples(_KEY, _SCORE, _DATA, _GRID, _VE, [0], method="euler"), ValueError,
+     "method"),
+    ("manifold_diffusion.scores.coarse.stopped_samples",
+     lambda: coarse.stopped_samples(_KEY, _SCORE, _DATA, jnp.asarray([0.1, 0.5, 1.0]), _VE, [0]),
+     ValueError, "grid"),
+    # metrics.coverage
+    ("manifold_diffusion.metrics.coverage.coverage_curve",
+     lambda: cov.coverage_curve(np.zeros(4), _L, [0.1], alpha=1.5), ValueError, "alpha"),
+    ("manifold_diffusion.metrics.coverage.coverage_curve",
+     lambda: cov.coverage_curve(np.zeros(4), -1.0, [0.1]), ValueError, "length"),
+    ("manifold_diffusion.metrics.coverage.coverage_curve",
+     lambda: cov.coverage_curve(np.zeros(4), _L, [0.1], distances=-np.ones(4)), ValueError, "distances"),
+    ("manifold_diffusion.metrics.coverage.coverage_curve",
+     lambda: cov.coverage_curve(np.zeros(4), _L, [0.1], n_min=0), ValueError, "n_min"),
+    ("manifold_diffusion.metrics.coverage.arc_ratio_map",
+     lambda: cov.arc_ratio_map(np.zeros(4), _L, [10.0]), ValueError, "deltas"),
+    ("manifold_diffusion.metrics.coverage.arc_ratio_map",
+     lambda: cov.arc_ratio_map(np.zeros(4), _L, [0.1], 0), ValueError, "n_centres"),
+    ("manifold_diffusion.metrics.coverage.arc_data_mass",
+     lambda: cov.arc_data_mass(np.zeros(3), -0.1, _L), ValueError, "delta"),
+    ("manifold_diffusion.metrics.coverage.arc_sample_mass",
+     lambda: cov.arc_sample_mass(np.zeros((2, 2)), np.zeros(3), 0.1, _L), ValueError, "u"),
+    ("manifold_diffusion.metrics.coverage.coverage_floor",
+     lambda: cov.coverage_floor(0, 0.1), ValueError, "n_samples"),
+    ("manifold_diffusion.metrics.coverage.coverage_floor",
+     lambda: cov.coverage_floor(10, 0.1, k=3), ValueError, "k"),
+    ("manifold_diffusion.metrics.coverage.density_per_length",
+     lambda: cov.density_per_length(None, 0.0), ValueError, "length"),
+    ("manifold_diffusion.metrics.coverage.circular_w1",
+     lambda: cov.circular_w1(np.zeros(3), _L, weights=-np.ones(3)), ValueError, "weights"),
+    ("manifold_diffusion.metrics.coverage.circular_w1",
+     lambda: cov.circular_w1(np.zeros(3), -_L), ValueError, "length"),
+    ("manifold_diffusion.metrics.coverage.CurveLocator", lambda: cov.CurveLocator(_SPHERE), TypeError, "curve"),
+    ("manifold_diffusion.metrics.coverage.CurveLocator",
+     lambda: cov.CurveLocator(md.manifolds.Circle(), n_vertices=3), ValueError, "n_vertices"),
+    ("manifold_diffusion.metrics.coverage.CurveLocator.__call__",
+     lambda: cov.CurveLocator(md.manifolds.Circle(), n_vertices=64)(np.zeros((3, 3))), ValueError, "x"),
+    ("manifold_diffusion.metrics.coverage.quasi_uniform_centres",
+     lambda: cov.quasi_uniform_centres(md.manifolds.Circle(), 4), TypeError, "surface"),
+    ("manifold_diffusion.metrics.coverage.quasi_uniform_centres",
+     lambda: cov.quasi_uniform_centres(_SPHERE, 0), ValueError, "n"),
+    ("manifold_diffusion.metrics.coverage.surface_coverage",
+     lambda: cov.surface_coverage(_SPHERE, np.zeros((4, 2)), [0.1]), ValueError, "feet"),
+    ("manifold_diffusion.metrics.coverage.surface_coverage",
+     lambda: cov.surface_coverage(md.manifolds.Circle(), np.zeros((4, 2)), [0.1]), TypeError, "surface"),
+    ("manifold_diffusion.metrics.coverage.surface_coverage",
+     lambda: cov.surface_coverage(_SPHERE, np.zeros((4, 3)), [-0.1]), ValueError, "deltas"),
+    ("manifold_diffusion.metrics.coverage.surface_coverage",
+     lambda: cov.surface_coverage(_SPHERE, np.zeros((4, 3)), [0.1], C=0.5), ValueError, "C"),
+    ("manifold_diffusion.metrics.coverage.fidelity_quantiles",
+     lambda: cov.fidelity_quantiles(np.ones(3), levels=(1.5,)), ValueError, "levels"),
+    # manifolds.RoughSphere
+    ("manifold_diffusion.manifolds.RoughSphere", lambda: md.manifolds.RoughSphere(1.0), ValueError, "beta"),
+    ("manifold_diffusion.manifolds.RoughSphere", lambda: md.manifolds.RoughSphere(2.5, -0.1), ValueError,
+     "amplitude"),
+    ("manifold_diffusion.manifolds.RoughSphere.cap_mass", lambda: _SPHERE.cap_mass("u", 0.1), TypeError, "u"),
+    ("manifold_diffusion.manifolds.RoughSphere.cap_mass", lambda: _SPHERE.cap_mass(np.zeros((2, 2)), 0.0),
+     ValueError, "delta"),
+    ("manifold_diffusion.manifolds.RoughSphere.project", lambda: _SPHERE.project(jnp.zeros((2, 2))),
+     ValueError, "x"),
+    # experiments.rates
+    ("manifold_diffusion.experiments.rates.settings.curve", lambda: settings.curve("circle"), ValueError, "name"),
+    ("manifold_diffusion.experiments.rates.settings.curve", lambda: settings.curve(2.5), TypeError, "name"),
+    ("manifold_diffusion.experiments.rates.settings.surface", lambda: settings.surface("rough-2.5"), ValueError,
+     "name"),
+    ("manifold_diffusion.experiments.rates.settings.density", lambda: settings.density("flat"), ValueError,
+     "name"),
+    ("manifold_diffusion.experiments.rates.settings.regularity", lambda: settings.regularity("torus"),
+     ValueError, "name"),
+    ("manifold_diffusion.experiments.rates.settings.exponents", lambda: settings.exponents(2.5, 0), ValueError,
+     "k"),
+    ("manifold_diffusion.experiments.rates.settings.exponents", lambda: settings.exponents(-1.0), ValueError,
+     "beta"),
+    ("manifold_diffusion.experiments.rates.memorization.local_slope",
+     lambda: memorization.local_slope([1.0], 1.0), ValueError, "ns"),
+    ("manifold_diffusion.experiments.rates.memorization.run",
+     lambda: memorization.run(0, memorization.Config()), TypeError, "key"),
+    ("manifold_diffusion.experiments.rates.memorization.run",
+     lambda: memorization.run(_KEY, coverage.Config()), TypeError, "config"),
+    ("manifold_diffusion.experiments.rates.memorization.plot", lambda: memorization.plot(None), TypeError,
+     "result"),
+    ("manifold_diffusion.experiments.rates.coverage.run", lambda: coverage.run(0, coverage.Config()), TypeError,
+     "key"),
+    ("manifold_diffusion.experiments.rates.coverage.run",
+     lambda: coverage.run(_KEY, coverage.Config(method="heun")), ValueError, "method"),
+    ("manifold_diffusion.experiments.rates.coverage.plot", lambda: coverage.plot(None), TypeError, "result"),
+    ("manifold_diffusion.experiments.rates.coverage.plot_maps", lambda: coverage.plot_maps(1), TypeError,
+     "result"),
+    ("manifold_diffusion.experiments.rates.coverage.plot_target", lambda: coverage.plot_target(1), TypeError,
+     "result"),
+    ("manifold_diffusion.experiments.rates.network.run", lambda: network.run(_KEY, density.Config()),
+     TypeError, "config"),
+    ("manifold_diffusion.experiments.rates.network.plot", lambda: network.plot(None), TypeError, "result"),
+    ("manifold_diffusion.experiments.rates.density.run", lambda: density.run(1.0, density.Config()),
+     TypeError, "key"),
+    ("manifold_diffusion.experiments.rates.density.plot", lambda: density.plot(None), TypeError, "result"),
+    ("manifold_diffusion.experiments.rates.dimension.run",
+     lambda: dimension.run(_KEY, dimension.Config(dims=(10, 2))), ValueError, "dims"),
+    ("manifold_diffusion.experiments.rates.dimension.sweep_dimensions",
+     lambda: dimension.sweep_dimensions(_KEY, dimension.Config(dims=(3,))), ValueError, "dims"),
+    ("manifold_diffusion.experiments.rates.dimension.plot", lambda: dimension.plot(None), TypeError, "result"),
+    ("manifold_diffusion.experiments.rates.surface.run", lambda: surface.run(_KEY, dimension.Config()),
+     TypeError, "config"),
+    ("manifold_diffusion.experiments.rates.summary.table", lambda: summary.table(coverage=3), TypeError,
+     "coverage"),
+    ("manifold_diffusion.experiments.rates.summary.html", lambda: summary.html([1, 2]), TypeError, "rows"),
+    ("manifold_diffusion.experiments.rates.summary.bound_verdict", lambda: summary.bound_verdict(None, 0.5),
+     TypeError, "exponents"),
+    ("manifold_diffusion.experiments.rates.summary.rate_verdict", lambda: summary.rate_verdict(None, [-1]),
+     TypeError, "predictions"),
+]
