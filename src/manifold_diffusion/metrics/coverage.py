@@ -218,7 +218,7 @@ def _check_coverage_args(C, alpha, n_min):
 
 def coverage_curve(u, length: float, deltas, *, density=None, distances=None, C: float = 4.0,
                    alpha: float = 0.0, n_min: int = 50, exact: bool = False,
-                   max_centres: int = 2 ** 15) -> CoverageResult:
+                   max_centres: int = 2 ** 15, along: bool = False):
     r"""Delta-coverage of a closed curve by a law given by samples, over a grid of radii.
 
     Counted along arc length by sorting: the samples are sorted once by their arc length; for
@@ -239,9 +239,12 @@ def coverage_curve(u, length: float, deltas, *, density=None, distances=None, C:
       exact: the samples *are* the law (an empirical measure): no Monte Carlo floor.
       max_centres: cap on the number of centres (spacing :math:`\delta/2`, at least
         :math:`L/\text{max\_centres}`).
+      along: also return the coverage of the samples' feet alone (every sample counts, whatever
+        its distance: the along-manifold law), from the same counts.
 
     Returns:
-      :class:`CoverageResult`.
+      :class:`CoverageResult`, or ``(result, along_result)`` with ``along``. Radii below the
+      floor are not counted (their ``low``/``high`` are ``nan``).
     """
     check_positive("length", length)
     u = np.mod(_as_1d("u", u), length)
@@ -265,23 +268,35 @@ def coverage_curve(u, length: float, deltas, *, density=None, distances=None, C:
     us, rs = u[order], r[order]
     ext = np.concatenate([us - length, us, us + length])
     g = deltas.shape[0]
-    low, high, outside = np.empty(g), np.empty(g), np.empty(g)
+    low, high, outside = np.full(g, np.nan), np.full(g, np.nan), np.empty(g)
+    a_low, a_high = np.full(g, np.nan), np.full(g, np.nan)
+    resolved = deltas >= floor
     for j, delta in enumerate(deltas):
+        inside = rs <= delta
+        outside[j] = 1.0 - inside.mean()
+        if not resolved[j]:
+            continue
         n_c = int(min(max_centres, max(8, math.ceil(length / (0.5 * delta)))))
         centres = (np.arange(n_c) + 0.5) * (length / n_c)
         lo = np.searchsorted(ext, centres - delta, side="left")
         hi = np.searchsorted(ext, centres + delta, side="right")
-        inside = rs <= delta
-        outside[j] = 1.0 - inside.mean()
+        true = arc_data_mass(centres, delta, length, density)
+        every = (hi - lo) / m / true
         if outside[j] == 0.0:
-            counts = hi - lo
+            ratio = every
         else:
             cum = np.concatenate([[0], np.cumsum(np.tile(inside, 3))])
-            counts = cum[hi] - cum[lo]
-        ratio = (counts / m) / arc_data_mass(centres, delta, length, density)
+            ratio = (cum[hi] - cum[lo]) / m / true
         low[j], high[j] = ratio.min(), ratio.max()
-    covered = (low >= 1.0 / C) & (high <= C) & (outside <= alpha)
-    resolved = deltas >= floor
+        a_low[j], a_high[j] = every.min(), every.max()
+    out = _result(deltas, low, high, outside, resolved, floor, C, alpha, n_min, m)
+    if not along:
+        return out
+    return out, _result(deltas, a_low, a_high, np.zeros(g), resolved, floor, C, 0.0, n_min, m)
+
+
+def _result(deltas, low, high, outside, resolved, floor, C, alpha, n_min, m):
+    covered = resolved & (low >= 1.0 / C) & (high <= C) & (outside <= alpha)
     scale, at_floor = _scale_from(deltas, covered, resolved)
     return CoverageResult(deltas, low, high, outside, covered, resolved, scale, float(floor),
                           bool(at_floor), float(C), float(alpha), n_min, m)
@@ -423,7 +438,7 @@ def _cap_masses(surface, u, delta):
 
 
 def surface_coverage(surface, feet, deltas, *, distances=None, C: float = 4.0, alpha: float = 0.0,
-                     n_min: int = 50, exact: bool = False, max_centres: int = 2 ** 14) -> CoverageResult:
+                     n_min: int = 50, exact: bool = False, max_centres: int = 2 ** 14, along: bool = False):
     r"""Delta-coverage of a closed surface, against its uniform law, with chord caps.
 
     The ball of radius :math:`\delta` about :math:`y\in M` is the chord cap
@@ -442,9 +457,11 @@ def surface_coverage(surface, feet, deltas, *, distances=None, C: float = 4.0, a
       distances, C, alpha, n_min, exact: as :func:`coverage_curve` (the floor is the ``k = 2``
         one, with :math:`p_{\min} = 1/\text{area}`).
       max_centres: cap on the number of centres.
+      along: also return the coverage of the feet alone (as :func:`coverage_curve`).
 
     Returns:
-      :class:`CoverageResult`.
+      :class:`CoverageResult`, or ``(result, along_result)`` with ``along``; radii below the
+      floor are not counted.
     """
     from scipy.spatial import cKDTree
 
@@ -468,27 +485,34 @@ def surface_coverage(surface, feet, deltas, *, distances=None, C: float = 4.0, a
     floor = 0.0 if exact else coverage_floor(m, 1.0 / area, 2, n_min)
     g = deltas.shape[0]
     low, high, outside = np.full(g, np.nan), np.full(g, np.nan), np.empty(g)
+    a_low, a_high = np.full(g, np.nan), np.full(g, np.nan)
+    resolved = deltas >= floor
     full_tree = cKDTree(feet)
     counts_c = [int(min(max_centres, max(8, math.ceil(4.0 * area / delta ** 2)))) for delta in deltas]
-    u_all = quasi_uniform_centres(surface, max(counts_c))
+    n_all = max([c for c, ok in zip(counts_c, resolved) if ok], default=8)
+    u_all = quasi_uniform_centres(surface, n_all)
     points_all = np.asarray(surface.embed_coords(u_all), np.float64)
     for j, delta in enumerate(deltas):
         inside = r <= delta
         outside[j] = 1.0 - inside.mean()
+        if not resolved[j]:
+            continue
         n_c = counts_c[j]
         u, centres = u_all[:n_c], points_all[:n_c]
-        if not inside.any():
-            counts = np.zeros(n_c)
+        true = np.maximum(_cap_masses(surface, u, delta), 1e-300)
+        every = full_tree.query_ball_point(centres, delta, return_length=True) / m / true
+        if outside[j] == 0.0:
+            ratio = every
+        elif not inside.any():
+            ratio = np.zeros(n_c)
         else:
-            tree = full_tree if outside[j] == 0.0 else cKDTree(feet[inside])
-            counts = tree.query_ball_point(centres, delta, return_length=True)
-        ratio = (counts / m) / np.maximum(_cap_masses(surface, u, delta), 1e-300)
+            ratio = cKDTree(feet[inside]).query_ball_point(centres, delta, return_length=True) / m / true
         low[j], high[j] = ratio.min(), ratio.max()
-    covered = (low >= 1.0 / C) & (high <= C) & (outside <= alpha)
-    resolved = deltas >= floor
-    scale, at_floor = _scale_from(deltas, covered, resolved)
-    return CoverageResult(deltas, low, high, outside, covered, resolved, scale, float(floor),
-                          bool(at_floor), float(C), float(alpha), n_min, m)
+        a_low[j], a_high[j] = every.min(), every.max()
+    out = _result(deltas, low, high, outside, resolved, floor, C, alpha, n_min, m)
+    if not along:
+        return out
+    return out, _result(deltas, a_low, a_high, np.zeros(g), resolved, floor, C, 0.0, n_min, m)
 
 
 def fidelity_quantiles(distances, levels=(0.5, 0.99, 1.0)) -> np.ndarray:

@@ -99,9 +99,8 @@ def _curve_measure(manifold, density, deltas, C, alpha, n_min, n_pilot):
                           for o in outs])
         j = int(np.argmin(pilot))
         u, r = locator(np.asarray(outs[j]))
-        full = cov.coverage_curve(u, length, deltas, density=density, distances=r, C=C, alpha=alpha,
-                                  n_min=n_min)
-        along = cov.coverage_curve(u, length, deltas, density=density, C=C, n_min=n_min)
+        full, along = cov.coverage_curve(u, length, deltas, density=density, distances=r, C=C,
+                                         alpha=alpha, n_min=n_min, along=True)
         return j, pilot, full, along, cov.fidelity_quantiles(r), (u, r)
 
     def empirical(data_coords):
@@ -112,6 +111,7 @@ def _curve_measure(manifold, density, deltas, C, alpha, n_min, n_pilot):
 
 
 def _surface_measure(manifold, deltas, C, alpha, n_min, n_pilot):
+    n_pilot = min(n_pilot, 5_000)       # projections onto a surface cost more; the q99 of 5e3 is enough
     def foot(x):
         x = jax.numpy.asarray(x)
         p = np.asarray(manifold.project(x), np.float64)
@@ -121,8 +121,8 @@ def _surface_measure(manifold, deltas, C, alpha, n_min, n_pilot):
         pilot = np.array([cov.fidelity_quantiles(foot(o[:n_pilot])[1], (0.99,))[0] for o in outs])
         j = int(np.argmin(pilot))
         p, r = foot(outs[j])
-        full = cov.surface_coverage(manifold, p, deltas, distances=r, C=C, alpha=alpha, n_min=n_min)
-        along = cov.surface_coverage(manifold, p, deltas, C=C, n_min=n_min)
+        full, along = cov.surface_coverage(manifold, p, deltas, distances=r, C=C, alpha=alpha,
+                                           n_min=n_min, along=True)
         return j, pilot, full, along, cov.fidelity_quantiles(r), (p, r)
 
     def empirical(data_points):

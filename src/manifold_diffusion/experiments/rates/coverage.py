@@ -65,8 +65,8 @@ class Config(ExperimentConfig):
     n_stops: int = 6
     reference_n: int = 8192
     method: str = "sde"
-    overrides = {"quick": dict(settings=("rough-2.5", "ellipse"), ns=(256, 1024), n_seeds=2,
-                               n_gen=20_000, reference_n=2048),
+    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
+                               reference_n=512),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000,
                                reference_n=65536)}
 

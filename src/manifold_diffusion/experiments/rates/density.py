@@ -40,12 +40,12 @@ class Config(ExperimentConfig):
     densities: tuple[str, ...] = settings.DENSITIES
     ns: tuple[int, ...] = (256, 1024, 4096)
     n_seeds: int = 3
-    n_gen: int = 50_000
+    n_gen: int = 20_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
     n_levels: int = 12
     n_stops: int = 6
     kde_ns: tuple[int, ...] = (256, 1024, 4096, 16384, 65536)
-    overrides = {"quick": dict(densities=("smooth", "cusp"), ns=(256, 1024), n_seeds=2, n_gen=20_000,
+    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
                                kde_ns=(256, 1024, 4096)),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000,
                                kde_ns=(256, 1024, 4096, 16384, 65536, 262144))}

@@ -30,7 +30,7 @@ from .coverage import ALPHA, C, DELTAS
 __all__ = ["Config", "Result", "run", "plot", "SURFACE_DELTAS"]
 
 #: Radii of the surface coverage curves.
-SURFACE_DELTAS = tuple(float(v) for v in np.geomspace(5e-3, 1.2, 24))
+SURFACE_DELTAS = tuple(float(v) for v in np.geomspace(0.01, 1.2, 20))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,11 +43,11 @@ class Config(ExperimentConfig):
     dims: tuple[int, ...] = (2, 10, 100)
     ns: tuple[int, ...] = (256, 1024, 4096)
     n_seeds: int = 3
-    n_gen: int = 20_000
+    n_gen: int = 10_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
     n_levels: int = 12
     n_stops: int = 6
-    overrides = {"quick": dict(dims=(2, 10), ns=(256, 1024), n_seeds=2, n_gen=10_000),
+    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4),
                  "large": dict(dims=(2, 10, 100, 1000), ns=(256, 1024, 4096, 16384), n_seeds=5,
                                n_gen=200_000)}
 

@@ -27,7 +27,7 @@ from . import _plots, _sweep, settings
 __all__ = ["Config", "Result", "run", "plot", "local_slope"]
 
 _DELTAS_CURVE = np.geomspace(1e-4, 1.0, 60)
-_DELTAS_SURFACE = np.geomspace(0.01, 1.2, 28)
+_DELTAS_SURFACE = np.geomspace(0.01, 1.2, 20)
 
 
 @dataclasses.dataclass(frozen=True)

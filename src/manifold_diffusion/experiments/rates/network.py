@@ -30,12 +30,15 @@ __all__ = ["Config", "Result", "run", "plot"]
 #: The data's standard deviation per coordinate that the EDM preconditioning assumes (the curves of
 #: the chapter have root-mean-square coordinates of about 0.7).
 SIGMA_DATA = 0.7
+#: Adam's step size.
+LEARNING_RATE = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
 class Config(ExperimentConfig):
-    """Attributes: setting, ns, n_seeds, n_gen, sigma_band: as :class:`.coverage.Config`; width,
-    depth: the MLP; n_steps, batch_size, learning_rate: Adam's budget."""
+    """Attributes: setting, ns, n_seeds, n_gen, sigma_band, n_levels: as :class:`.coverage.Config`
+    (the candidate stopping levels are the lowest half of the levels, at most 6); width, depth: the
+    MLP; n_steps, batch_size: Adam's budget (learning rate :data:`LEARNING_RATE`)."""
 
     setting: str = "rough-2.5"
     ns: tuple[int, ...] = (256, 1024, 4096)
@@ -46,8 +49,8 @@ class Config(ExperimentConfig):
     depth: int = 3
     n_steps: int = 4000
     batch_size: int = 512
-    learning_rate: float = 1e-3
-    overrides = {"quick": dict(ns=(256, 1024), n_seeds=2, n_gen=10_000, n_steps=500),
+    n_levels: int = 12
+    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, width=32, n_steps=300, n_levels=8),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000, width=256,
                                n_steps=40_000, batch_size=2048)}
 
@@ -77,14 +80,15 @@ def run(key, config: Config) -> Result:
     manifold = settings.curve(config.setting)
     den = Denoiser(MLPNetwork(d=manifold.d, width=config.width, depth=config.depth), sigma_data=SIGMA_DATA)
     estimator = _sweep.network_estimator(den, n_steps=config.n_steps, batch_size=config.batch_size,
-                                         learning_rate=config.learning_rate)
+                                         learning_rate=LEARNING_RATE)
     lo, hi = config.sigma_band
     text = (f"EDM-preconditioned MLP {config.width}x{config.depth} (engine), {config.n_steps} Adam steps of "
             f"{config.batch_size}, σ log-uniform on [{lo:g}, {hi:g}], EMA weights; capacity independent of N")
     entry = _sweep.Entry(config.setting, manifold, settings.density("smooth"),
                          settings.regularity(config.setting), tuple(config.sigma_band))
     res = _sweep.sweep(named_keys(key, "sweep").sweep, [entry], config.ns, n_seeds=config.n_seeds,
-                       n_gen=config.n_gen, n_levels=12, n_stops=6, deltas=np.asarray(DELTAS), C=C,
+                       n_gen=config.n_gen, n_levels=config.n_levels, n_stops=min(6, config.n_levels // 2),
+                       deltas=np.asarray(DELTAS), C=C,
                        alpha=ALPHA, estimator=estimator, estimator_text=text)
     return Result(res, config.width, config.depth, config.n_steps)
 
