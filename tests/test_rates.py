@@ -49,17 +49,19 @@ def test_verdicts():
 
 
 def test_tiny_coverage_run_end_to_end(key):
-    cfg = coverage.Config(settings=("ellipse",), ns=(128, 256), n_seeds=2, n_gen=4000, n_levels=8,
-                          n_stops=3, reference_n=256, scale="quick")
+    cfg = coverage.Config(settings=("ellipse",), ns=(64, 128), n_seeds=2, n_gen=2000, n_levels=6,
+                          n_stops=2, reference_n=128, scale="quick")
     res = coverage.run(key, cfg)
     sw = res.sweep
     assert sw.delta_c.shape == (1, 2, 2) and sw.fidelity.shape == (1, 2, 2, 3)
+    assert list(sw.features[0]) == [128, 182]                    # the capacity rule ceil(16 sqrt(N))
     # fidelity quantiles are ordered, sigma0* is one of the stopping levels, and no counted
     # coverage scale lies below the counting floor
     assert np.all(np.diff(sw.fidelity, axis=-1) >= 0)
     assert np.all(np.isin(sw.sigma0, sw.stop_sigmas[0]))
     assert np.all(sw.delta_c >= sw.floor[:, None, None] * (1 - 1e-12))
     # the learned sampler's outputs lie far closer to the ellipse than the noise they started with
+    # (sigma_hi = 0.3: a median normal offset of 0.2)
     assert np.all(sw.fidelity[..., 0] < 0.05)
     out = res.summary()
     assert {"ellipse_q99_slope", "w1_floor", "w1_reference", "floor"} <= set(out)

@@ -60,12 +60,13 @@ def test_weights_solve_the_weighted_ridge_problem(key):
 
 def test_seeds_are_the_single_fits(key):
     circle = md.manifolds.Circle()
-    data = jnp.stack([circle.sample(k, 48) for k in jax.random.split(key, 2)])
+    data = jnp.stack([circle.sample(k, 64) for k in jax.random.split(key, 2)])
     keys = jax.random.split(jax.random.fold_in(key, 1), 2)
-    batch = training.fit_ridge_seeds(keys, data, n_features=32, sigma_band=(0.02, 0.3))
-    assert batch.frequencies.shape == (2, 2, 32)
+    opts = dict(n_features=40, sigma_band=(0.01, 0.3), n_draws=3, ridge=1e-3)   # as the test above
+    batch = training.fit_ridge_seeds(keys, data, **opts)
+    assert batch.frequencies.shape == (2, 2, 40)
     for i in range(2):
-        one = training.fit_ridge_denoiser(keys[i], data[i], n_features=32, sigma_band=(0.02, 0.3))
+        one = training.fit_ridge_denoiser(keys[i], data[i], **opts)
         np.testing.assert_allclose(np.asarray(training.select(batch, i).weights), np.asarray(one.weights),
                                    rtol=1e-3, atol=1e-4)
 
@@ -91,17 +92,18 @@ def test_learned_denoiser_on_a_circle(key):
 
 
 def test_bad_inputs(key):
-    data = md.manifolds.Circle().sample(key, 16)
+    data = md.manifolds.Circle().sample(key, 64)
     with pytest.raises(ValueError, match="sigma_band"):
         training.fit_ridge_denoiser(key, data, sigma_band=(0.3, 0.1))
     with pytest.raises(TypeError, match="key"):
         training.fit_ridge_denoiser(0, data)
-    model = training.fit_ridge_denoiser(key, data, n_features=8)
+    model = training.fit_ridge_denoiser(key, data, n_features=40, sigma_band=(0.01, 0.3), n_draws=3,
+                                        ridge=1e-3)
     with pytest.raises(ValueError, match="y"):
         model.denoise(jnp.zeros((3, 3)), 0.1)
     with pytest.raises(ValueError, match="sigma"):
         model.denoise(jnp.zeros((3, 2)), -0.1)
-    batch = training.fit_ridge_seeds(jax.random.split(key, 2), data, n_features=8)
+    batch = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), model)       # a batch of two seeds
     with pytest.raises(ValueError, match="denoiser"):
         training.RidgeScore(batch)
     with pytest.raises(ValueError, match="data"):

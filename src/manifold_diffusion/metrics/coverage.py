@@ -98,27 +98,34 @@ def _as_1d(name, x):
     return x
 
 
-_CDF_CACHE: dict = {}
 _N_CDF = 2 ** 16
 
 
-def _density_cdf(density, theta):
-    """CDF of a density of :mod:`~manifold_diffusion.manifolds.densities` (``None``: uniform).
+class _CDFTable:
+    """A density's CDF tabulated on :math:`2^{16}` angles, read by linear interpolation (error
+    :math:`O(h^2)` where the density is smooth). Built once per call of the counting functions."""
 
-    The density's own ``cdf`` is tabulated once per density object on :math:`2^{16}` angles and
-    interpolated linearly (error :math:`O(h^2)` where the density is smooth)."""
+    def __init__(self, density):
+        self.density = density
+        self.grid = np.linspace(0.0, TWO_PI, _N_CDF + 1)
+        self.values = np.concatenate([np.asarray(density.cdf(self.grid[:-1]), np.float64), [1.0]])
+
+    def __call__(self, theta):
+        return np.interp(theta, self.grid, self.values)
+
+
+def _table(density):
+    """``density`` ready for repeated CDF look-ups (``None``: uniform)."""
+    return density if density is None or isinstance(density, _CDFTable) else _CDFTable(density)
+
+
+def _density_cdf(density, theta):
+    """CDF of a density of :mod:`~manifold_diffusion.manifolds.densities` (``None``: uniform) at the
+    angles ``theta``, through a table (:class:`_CDFTable`)."""
     theta = np.mod(np.asarray(theta, np.float64), TWO_PI)
     if density is None:
         return theta / TWO_PI
-    entry = _CDF_CACHE.get(id(density))
-    if entry is None or entry[0] is not density:
-        grid = np.linspace(0.0, TWO_PI, _N_CDF + 1)
-        table = np.asarray(density.cdf(grid[:-1]), np.float64)
-        entry = (density, grid, np.concatenate([table, [1.0]]))
-        if len(_CDF_CACHE) > 64:
-            _CDF_CACHE.clear()
-        _CDF_CACHE[id(density)] = entry
-    return np.interp(theta, entry[1], entry[2])
+    return _table(density)(theta)
 
 
 def density_per_length(density, length: float, n_grid: int = 4096) -> np.ndarray:
@@ -262,6 +269,7 @@ def coverage_curve(u, length: float, deltas, *, density=None, distances=None, C:
             raise ValueError(f"distances: expected shape ({m},) (m from u), got {r.shape}")
         if np.any(r < 0):
             raise ValueError("distances: expected values >= 0")
+    density = _table(density)
     p_min = float(density_per_length(density, length).min())
     floor = 0.0 if exact else coverage_floor(m, p_min, 1, n_min)
     order = np.argsort(u, kind="stable")
@@ -393,6 +401,7 @@ def arc_ratio_map(u, length: float, deltas, n_centres: int = 200, *, density=Non
     if r.shape != u.shape:
         raise ValueError(f"distances: expected shape {u.shape} (from u), got {r.shape}")
     centres = (np.arange(n_centres) + 0.5) * (length / n_centres)
+    density = _table(density)
     out = np.empty((deltas.shape[0], n_centres))
     for j, delta in enumerate(deltas):
         inside = r <= delta

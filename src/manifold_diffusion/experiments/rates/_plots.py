@@ -5,15 +5,20 @@ import numpy as np
 __all__ = []
 
 
-def log_ticks(fig):
-    """Plain number labels on log x axes (no minor-tick clutter)."""
+def log_ticks(fig, ns=None):
+    """Plain number labels on log x axes (no minor-tick clutter); the axes labelled ``N`` get a
+    tick at every size of ``ns``."""
     import matplotlib.ticker as mticker
 
     for ax in fig.axes:
-        if ax.get_xscale() == "log":
+        if ax.get_xscale() != "log":
+            continue
+        if ns is not None and ax.get_xlabel() == "N":
+            ax.xaxis.set_major_locator(mticker.FixedLocator([float(n) for n in ns]))
+        else:
             ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            ax.xaxis.set_minor_formatter(mticker.NullFormatter())
-            ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(mticker.NullLocator())
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
     return fig
 
 
@@ -65,20 +70,32 @@ def sweep_panels(axes, res, *, exponent_k=None, labels=None):
     floor_line(ax, float(np.max(res.floor)), x=res.ns)
     ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted; dashed: training set)",
            title="coverage scale")
-    ax.legend(fontsize=6, loc="lower left")
+    ax.legend(fontsize=6, loc="upper right")
     ax = axes[1]
     for b, name in enumerate(res.labels):
         q99 = res.fidelity[b, :, :, 1]
-        line = band(ax, res.ns, q99.T, labels[b], fitted=res.masks[f"{name}:q99"], color=f"C{b}")
-        if exponent_k is not None and math.isfinite(res.betas[b]):
-            k = int(res.ks[b])
-            y0 = float(np.exp(np.mean(np.log(q99[0]))))
-            guide(ax, res.ns, y0, -res.betas[b] / (4 * k), color=line.get_color(), ls=":")
-            guide(ax, res.ns, y0, -(res.betas[b] - 1) / (4 * k), color=line.get_color(), ls="-.")
+        band(ax, res.ns, q99.T, labels[b], fitted=res.masks[f"{name}:q99"], color=f"C{b}")
+    if exponent_k is not None:
+        exponent_guides(ax, res.ns, res.fidelity[..., 1], res.betas, res.ks)
     floor_line(ax, float(np.max(res.floor)), x=res.ns)
     ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of the distance to $M$ at $\sigma_0^*$",
            title="fidelity" + (" (dotted: A, dash-dot: B)" if exponent_k is not None else ""))
     ax.legend(fontsize=6, loc="lower left")
+
+
+def exponent_guides(ax, ns, values, betas, ks):
+    """Guides of slope A (dotted) and B (dash-dot), one pair per distinct finite (beta, k), through
+    the geometric mean of the first size's values of the settings with that beta (grey shades)."""
+    import math
+
+    pairs = sorted({(float(b), int(k)) for b, k in zip(betas, ks) if math.isfinite(b)})
+    for i, (beta, k) in enumerate(pairs):
+        rows = [j for j, (b, kk) in enumerate(zip(betas, ks)) if float(b) == beta and int(kk) == k]
+        y0 = float(np.exp(np.mean(np.log(np.asarray(values)[rows, 0]))))
+        shade = str(0.15 + 0.35 * i / max(1, len(pairs) - 1))
+        guide(ax, ns, y0, -beta / (4 * k), color=shade, ls=":", label=f"A: -{beta / (4 * k):.3g} (β = {beta:g})")
+        guide(ax, ns, y0, -(beta - 1) / (4 * k), color=shade, ls="-.",
+              label=f"B: -{(beta - 1) / (4 * k):.3g} (β = {beta:g})")
 
 
 SWEEP_NOTE = ("Filled points: used in the slope fits; hollow: excluded (the along-manifold law does not "

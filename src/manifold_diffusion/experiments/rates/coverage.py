@@ -65,8 +65,8 @@ class Config(ExperimentConfig):
     n_stops: int = 6
     reference_n: int = 8192
     method: str = "sde"
-    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
-                               reference_n=512),
+    overrides = {"quick": dict(ns=(128,), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
+                               reference_n=128),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000,
                                reference_n=65536)}
 
@@ -214,23 +214,18 @@ def plot(result: Result):
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted, $\alpha$ = 0.01)",
                title="coverage scale")
         _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
-        ax.legend(fontsize=6, loc="lower left")
+        ax.legend(fontsize=6, loc="upper right")
         ax = axes[0, 1]
-        for b, name in enumerate(res.labels):
-            q99 = res.fidelity[b, :, :, 1]
-            line = _plots.band(ax, ns, q99.T, _label(name), fitted=res.masks[f"{name}:q99"], color=f"C{b}")
-            beta = res.betas[b]
-            if math.isfinite(beta):
-                a_exp, b_exp = settings.exponents(beta)
-                y0 = float(np.exp(np.mean(np.log(q99[0]))))
-                _plots.guide(ax, ns, y0, -a_exp, color=line.get_color(), ls=":")
-                _plots.guide(ax, ns, y0, -b_exp, color=line.get_color(), ls="-.")
+        for b, name in enumerate(res.labels):          # colours as in the left panel
+            _plots.band(ax, ns, res.fidelity[b, :, :, 1].T, None, fitted=res.masks[f"{name}:q99"],
+                        color=f"C{b}")
+        _plots.exponent_guides(ax, ns, res.fidelity[..., 1], res.betas, res.ks)
         ax.plot(ns, full.reference_q99, color="0.5", ls=":", marker="x", ms=4,
-                label=f"idealised exact projection, {_label(res.labels[0])}")
+                label=f"idealised exact projection ({_label(res.labels[0])})")
         _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
         ax.legend(fontsize=6, loc="lower left")
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of dist$(\hat x, M)$ at $\sigma_0^*$",
-               title="fidelity (dotted: A, dash-dot: B)")
+               title="fidelity, against A (dotted) and B (dash-dot)")
         ax = axes[0, 2]
         for a, n in enumerate(ns):
             pil = res.pilot[0, a]                                 # (seeds, stops)
@@ -242,7 +237,7 @@ def plot(result: Result):
         ax.legend(fontsize=6)
     note = (f"{res.estimator}. Filled points: used in the slope fits; hollow: excluded (along-curve law "
             "not covering at every seed, or δ_C at the counting floor). Bands: min-max over seeds.")
-    return plotting.finish(_plots.log_ticks(fig), full.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, ns), full.meta, note)
 
 
 def plotting_color(i: int) -> str:
@@ -304,4 +299,4 @@ def plot_target(result: Result):
         ax.legend(fontsize=7)
     note = ("outputs at σ0* of the learned coarse sampler; limit: the same sampler trained on the "
             "reference size; floor: an exact sample of the data law of the same size, scored the same way.")
-    return plotting.finish(_plots.log_ticks(fig), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

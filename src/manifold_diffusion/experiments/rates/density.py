@@ -45,7 +45,7 @@ class Config(ExperimentConfig):
     n_levels: int = 12
     n_stops: int = 6
     kde_ns: tuple[int, ...] = (256, 1024, 4096, 16384, 65536)
-    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
+    overrides = {"quick": dict(ns=(128,), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4,
                                kde_ns=(256, 1024, 4096)),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000,
                                kde_ns=(256, 1024, 4096, 16384, 65536, 262144))}
@@ -134,4 +134,4 @@ def plot(result: Result):
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$L^1$ error", title="arc-length KDE, best h")
         ax.legend(fontsize=6)
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
-    return plotting.finish(_plots.log_ticks(fig), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns))), res.meta, note)

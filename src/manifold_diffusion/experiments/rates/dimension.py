@@ -47,7 +47,7 @@ class Config(ExperimentConfig):
     sigma_band: tuple[float, float] = (1e-3, 0.3)
     n_levels: int = 12
     n_stops: int = 6
-    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4),
+    overrides = {"quick": dict(dims=(2, 100), ns=(128,), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4),
                  "large": dict(dims=(2, 10, 100, 1000), ns=(256, 1024, 4096, 16384), n_seeds=5,
                                n_gen=200_000)}
 
@@ -114,4 +114,4 @@ def plot(result: Result):
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{res.setting} in R^{d}" for d in res.sweep.dims])
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
-    return plotting.finish(_plots.log_ticks(fig), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

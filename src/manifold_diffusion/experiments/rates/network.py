@@ -47,10 +47,10 @@ class Config(ExperimentConfig):
     sigma_band: tuple[float, float] = (1e-3, 0.3)
     width: int = 64
     depth: int = 3
-    n_steps: int = 4000
+    n_steps: int = 2000
     batch_size: int = 512
     n_levels: int = 12
-    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, width=32, n_steps=300, n_levels=8),
+    overrides = {"quick": dict(ns=(128,), n_seeds=2, n_gen=5_000, width=32, n_steps=300, n_levels=8),
                  "large": dict(ns=(256, 1024, 4096, 16384), n_seeds=5, n_gen=2_000_000, width=256,
                                n_steps=40_000, batch_size=2048)}
 
@@ -101,4 +101,4 @@ def plot(result: Result):
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{name}, trained MLP" for name in res.sweep.labels])
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
-    return plotting.finish(_plots.log_ticks(fig), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

@@ -28,13 +28,13 @@ class Config(ExperimentConfig):
 
     setting: str = "rough-sphere-4.5"
     dims: tuple[int, ...] = (3, 10)
-    ns: tuple[int, ...] = (1024, 2048, 4096)
+    ns: tuple[int, ...] = (1024, 4096)
     n_seeds: int = 3
     n_gen: int = 20_000
     sigma_band: tuple[float, float] = (1e-3, 0.3)
     n_levels: int = 12
     n_stops: int = 6
-    overrides = {"quick": dict(ns=(128, 256), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4),
+    overrides = {"quick": dict(dims=(3,), ns=(256,), n_seeds=2, n_gen=5_000, n_levels=8, n_stops=4),
                  "large": dict(dims=(3, 10, 100), ns=(1024, 4096, 16384, 65536), n_seeds=5,
                                n_gen=500_000)}
 
