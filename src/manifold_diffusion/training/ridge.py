@@ -105,6 +105,19 @@ class RidgeDenoiser(eqx.Module):
     sigma_band: tuple[float, float] = eqx.field(static=True)
     chunk: int = eqx.field(static=True, default=2048)
 
+    def __check_init__(self):
+        shapes = tuple(getattr(a, "shape", None) for a in (self.frequencies, self.noise_frequencies,
+                                                             self.phases, self.weights))
+        if any(sh is None for sh in shapes):
+            raise TypeError("frequencies, noise_frequencies, phases, weights: expected arrays")
+        (*lead, d, m), nu, b, w = shapes
+        if nu[-1:] != (m,) or b[-1:] != (m,) or w[-2:] != (m + d + 1, d):
+            raise ValueError(f"weights: expected shapes frequencies (d, m), noise_frequencies and phases "
+                             f"(m,), weights (m + d + 1, d), got {shapes}")
+        if not (isinstance(self.sigma_band, tuple) and len(self.sigma_band) == 2
+                and 0 < self.sigma_band[0] < self.sigma_band[1]):
+            raise ValueError(f"sigma_band: expected (sigma_lo, sigma_hi) with 0 < lo < hi, got {self.sigma_band!r}")
+
     @property
     def d(self) -> int:
         """Ambient dimension."""
