@@ -24,10 +24,10 @@ def test_fast_cos_matches_numpy():
 
 
 def test_capacity_rule():
-    assert training.feature_count(256) == 256 and training.feature_count(4096) == 1024
-    assert training.feature_count(100, per_root=8.0) == 80
+    assert training.ridge.feature_count(256) == 256 and training.ridge.feature_count(4096) == 1024
+    assert training.ridge.feature_count(100, per_root=8.0) == 80
     with pytest.raises(ValueError, match="n"):
-        training.feature_count(0)
+        training.ridge.feature_count(0)
 
 
 def test_weights_solve_the_weighted_ridge_problem(key):
@@ -37,7 +37,7 @@ def test_weights_solve_the_weighted_ridge_problem(key):
     circle = md.manifolds.Circle()
     data = circle.sample(jax.random.fold_in(key, 1), 64)
     band, m, n_draws, rel = (0.01, 0.3), 40, 3, 1e-3
-    model = training.fit_ridge_denoiser(key, data, sigma_band=band, n_features=m, n_draws=n_draws,
+    model = training.ridge.fit_ridge_denoiser(key, data, sigma_band=band, n_features=m, n_draws=n_draws,
                                         ridge=rel)
     keys = named_keys(key, "frequencies", "noise_frequencies", "phases", "levels", "noise")
     x0 = jnp.repeat(data, n_draws, axis=0)
@@ -63,10 +63,10 @@ def test_seeds_are_the_single_fits(key):
     data = jnp.stack([circle.sample(k, 64) for k in jax.random.split(key, 2)])
     keys = jax.random.split(jax.random.fold_in(key, 1), 2)
     opts = dict(n_features=40, sigma_band=(0.01, 0.3), n_draws=3, ridge=1e-3)   # as the test above
-    batch = training.fit_ridge_seeds(keys, data, **opts)
+    batch = training.ridge.fit_ridge_seeds(keys, data, **opts)
     assert batch.frequencies.shape == (2, 2, 40)
     for i in range(2):
-        one = training.fit_ridge_denoiser(keys[i], data[i], **opts)
+        one = training.ridge.fit_ridge_denoiser(keys[i], data[i], **opts)
         np.testing.assert_allclose(np.asarray(training.select(batch, i).weights), np.asarray(one.weights),
                                    rtol=1e-3, atol=1e-4)
 
@@ -76,7 +76,7 @@ def test_learned_denoiser_on_a_circle(key):
     closer to the circle than they were, and its score is (D - x)/sigma^2."""
     circle = md.manifolds.Circle()
     data = circle.sample(key, 512)
-    model = training.fit_ridge_denoiser(jax.random.fold_in(key, 1), data, sigma_band=(0.005, 0.3))
+    model = training.ridge.fit_ridge_denoiser(jax.random.fold_in(key, 1), data, sigma_band=(0.005, 0.3))
     fresh = circle.sample(jax.random.fold_in(key, 2), 2000)
     for sigma in (0.01, 0.05):
         y = fresh + sigma * jax.random.normal(jax.random.fold_in(key, 3), fresh.shape)
@@ -84,7 +84,7 @@ def test_learned_denoiser_on_a_circle(key):
         after = float(jnp.median(circle.distance(model.denoise(y, sigma))))
         # the exact posterior mean lies within sigma^2/2 of the circle; demand a 5-fold gain
         assert after < 0.2 * before, (sigma, before, after)
-    score = training.RidgeScore(model, md.VE(T=0.09))
+    score = training.ridge.RidgeScore(model, md.VE(T=0.09))
     x = fresh[:16] * 1.02
     np.testing.assert_allclose(np.asarray(score(x, 0.01)),
                                np.asarray((model.denoise(x, 0.1) - x) / 0.01), rtol=1e-4, atol=1e-3)
@@ -94,10 +94,10 @@ def test_learned_denoiser_on_a_circle(key):
 def test_bad_inputs(key):
     data = md.manifolds.Circle().sample(key, 64)
     with pytest.raises(ValueError, match="sigma_band"):
-        training.fit_ridge_denoiser(key, data, sigma_band=(0.3, 0.1))
+        training.ridge.fit_ridge_denoiser(key, data, sigma_band=(0.3, 0.1))
     with pytest.raises(TypeError, match="key"):
-        training.fit_ridge_denoiser(0, data)
-    model = training.fit_ridge_denoiser(key, data, n_features=40, sigma_band=(0.01, 0.3), n_draws=3,
+        training.ridge.fit_ridge_denoiser(0, data)
+    model = training.ridge.fit_ridge_denoiser(key, data, n_features=40, sigma_band=(0.01, 0.3), n_draws=3,
                                         ridge=1e-3)
     with pytest.raises(ValueError, match="y"):
         model.denoise(jnp.zeros((3, 3)), 0.1)
@@ -105,6 +105,6 @@ def test_bad_inputs(key):
         model.denoise(jnp.zeros((3, 2)), -0.1)
     batch = jax.tree_util.tree_map(lambda a: jnp.stack([a, a]), model)       # a batch of two seeds
     with pytest.raises(ValueError, match="denoiser"):
-        training.RidgeScore(batch)
+        training.ridge.RidgeScore(batch)
     with pytest.raises(ValueError, match="data"):
-        training.fit_ridge_seeds(jax.random.split(key, 3), jnp.zeros((2, 16, 2)))
+        training.ridge.fit_ridge_seeds(jax.random.split(key, 3), jnp.zeros((2, 16, 2)))

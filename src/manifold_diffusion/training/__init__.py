@@ -21,7 +21,8 @@ The engine (every chapter trains through it):
   score on a grid and by the probability-flow likelihood, and the memorization ceiling;
 - :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use;
 - :mod:`.ridge` -- a denoiser fitted in closed form: ridge regression on random Fourier features
-  of :math:`(x, \log\sigma)` on a band of noise levels (:func:`fit_ridge_seeds`, :class:`RidgeScore`).
+  of :math:`(x, \log\sigma)` on a band of noise levels (``ridge.fit_ridge_seeds``,
+  ``ridge.RidgeScore``; chapter 4's second estimator).
 
 Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
 and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
@@ -44,7 +45,6 @@ from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, S
                            sigma_share_table, sigma_shares)
 from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_readout,
                       memorization_ceiling, readout_time)
-from .ridge import RidgeDenoiser, RidgeScore, fast_cos, feature_count, fit_ridge_denoiser, fit_ridge_seeds
 
 __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
            "models", "networks", "noise_levels", "readout", "ridge",
@@ -60,9 +60,6 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            "readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",
            "kl_flow_readout", "memorization_ceiling",
            "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses",
-           # the closed-form coarse estimator of chapter 4
-           "RidgeDenoiser", "RidgeScore", "fit_ridge_denoiser", "fit_ridge_seeds", "feature_count",
-           "fast_cos",
            # DSM for chapter 1; the older loop, used by chapters not yet on the engine
            "dsm_loss", "weighted_dsm_loss", "WEIGHTINGS",
            "MLP", "RandomFeatures", "TrainedScore", "score_function", "count_parameters",
