@@ -9,6 +9,7 @@ import pytest
 import manifold_diffusion as md
 from manifold_diffusion.manifolds import Circle, Ellipse, fit_fourier_curve, fourier_order, hausdorff_distance
 from manifold_diffusion.scores import GeometricScore, empirical_score, hybrid_sample, smoothed_empirical_score
+from manifold_diffusion.scores.coarse import large_noise_draws, stopped_samples
 
 EPS = float(jnp.finfo(jnp.result_type(float)).eps)
 
@@ -85,6 +86,36 @@ def test_coarse_scores_interchangeable_in_samplers(key):
             assert float(jnp.median(m.distance(out))) < 0.2
 
 
+def test_stopped_samples_equal_an_explicit_tweedie_step(key):
+    """The Tweedie outputs read back from the Euler--Maruyama path equal tweedie_denoiser applied to
+    the path (the SDE's noise is regenerated from its documented fold_in(key, i) convention), and
+    the ODE variant is tweedie_denoiser on the probability-flow path."""
+    data = Circle().sample(key, 32)
+    process = md.processes.VE(T=0.09)
+    grid = jnp.asarray(np.geomspace(0.3, 0.01, 8) ** 2)
+    score = empirical_score(data, process)
+    x0 = large_noise_draws(jax.random.fold_in(key, 1), data, 300, 0.3)
+    stops = [2, 5, 6]
+    k = jax.random.fold_in(key, 2)
+    got = stopped_samples(k, score, x0, grid, process, stops)
+    _, path = md.samplers.euler_maruyama(k, score, x0, grid, process, return_path=True)
+    want = jnp.stack([md.samplers.tweedie_denoiser(score, path[i], float(grid[i]), process) for i in stops])
+    tol = 2e-5 if jnp.result_type(float) == jnp.float32 else 1e-10
+    assert float(jnp.max(jnp.abs(got - want))) < tol
+    got = stopped_samples(k, score, x0, grid, process, stops, method="ode")
+    _, path = md.samplers.heun_probability_flow(score, x0, grid, process, return_path=True)
+    want = jnp.stack([md.samplers.tweedie_denoiser(score, path[i], float(grid[i]), process) for i in stops])
+    assert float(jnp.max(jnp.abs(got - want))) < tol
+
+
+def test_large_noise_draws_have_the_noised_law(key):
+    points = jnp.asarray([[0.0, 0.0], [4.0, 0.0]])
+    x = large_noise_draws(key, points, 40_000, 0.5)
+    # each draw is a point plus N(0, 0.25 I): mean (2, 0), variances 4 + 0.25 and 0.25
+    np.testing.assert_allclose(np.asarray(jnp.mean(x, axis=0)), [2.0, 0.0], atol=0.05)
+    np.testing.assert_allclose(np.asarray(jnp.var(x, axis=0)), [4.25, 0.25], rtol=0.03)
+
+
 def test_bad_inputs_raise(key):
     with pytest.raises(ValueError, match="points"):
         fit_fourier_curve(jnp.zeros((4, 2)))
@@ -94,3 +125,14 @@ def test_bad_inputs_raise(key):
         GeometricScore(3.0)
     with pytest.raises(ValueError, match="t_s"):
         hybrid_sample(key, Circle().sample(key, 16), Circle(), 4, t_s=-1.0)
+    with pytest.raises(ValueError, match="sigma"):
+        large_noise_draws(key, jnp.zeros((3, 2)), 4, 0.0)
+    with pytest.raises(TypeError, match="key"):
+        large_noise_draws(1, jnp.zeros((3, 2)), 4, 0.1)
+    process = md.processes.VE(T=1.0)
+    score = empirical_score(jnp.zeros((3, 2)), process)
+    with pytest.raises(ValueError, match="stops"):
+        stopped_samples(key, score, jnp.zeros((4, 2)), jnp.asarray([1.0, 0.5, 0.1]), process, [2])
+    with pytest.raises(ValueError, match="method"):
+        stopped_samples(key, score, jnp.zeros((4, 2)), jnp.asarray([1.0, 0.5, 0.1]), process, [0],
+                        method="heun")

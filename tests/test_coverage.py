@@ -4,6 +4,7 @@ a hole is never covered, masses and W1 against closed forms."""
 import math
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -68,15 +69,62 @@ def test_fidelity_excludes_far_samples(key):
     assert res.scale >= 0.05
 
 
-def test_torus_uniform_covers_and_grid_does_at_spacing(key):
-    lengths = (L, L)
-    u = np.asarray(jax.random.uniform(key, (40_000, 2), minval=0.0, maxval=L), np.float64)
-    res = cov.torus_coverage_curve(u, lengths, np.geomspace(0.05, 2.0, 12))
-    assert np.all(res.covered[res.resolved])
-    g = (np.arange(30) + 0.5) * L / 30                       # a lattice of spacing L/30
-    lattice = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
-    res = cov.torus_coverage_curve(lattice, lengths, np.geomspace(0.02, 2.0, 30), exact=True)
-    assert L / 30 / 2 <= res.scale <= 3 * L / 30
+def test_surface_uniform_covers_and_lattice_at_its_spacing(key):
+    """On the unit sphere (RoughSphere with a = 0; chord caps of area pi delta^2 exactly) a uniform
+    sample covers at every resolved radius, and a sample that misses a polar cap of chord radius
+    0.5 is never covered below about that radius."""
+    sphere = md.manifolds.RoughSphere(2.5, 0.0)
+    x = np.asarray(sphere.sample(key, 40_000), np.float64)
+    deltas = np.geomspace(0.05, 1.0, 10)
+    res = cov.surface_coverage(sphere, x, deltas)
+    assert res.floor == pytest.approx(math.sqrt(50 / (math.pi * 40_000 / sphere.volume)), rel=1e-6)
+    assert np.all(res.covered[res.resolved]) and res.at_floor
+    assert np.all(res.low[res.resolved] > 0.5) and np.all(res.high[res.resolved] < 2.0)
+    hole = x[np.linalg.norm(x - np.array([0.0, 0.0, 1.0]), axis=1) > 0.5]
+    res = cov.surface_coverage(sphere, hole, deltas)
+    assert res.scale > 0.5 * 0.5
+    # a sample farther than delta from M does not count (fidelity)
+    res = cov.surface_coverage(sphere, x, deltas, distances=np.full(x.shape[0], 0.2), alpha=0.0)
+    assert res.scale >= 0.2
+
+
+def test_quasi_uniform_centres_are_nested_and_uniform():
+    sphere = md.manifolds.RoughSphere(2.5, 0.0)
+    u = cov.quasi_uniform_centres(sphere, 4096)
+    np.testing.assert_array_equal(cov.quasi_uniform_centres(sphere, 1000), u[:1000])
+    # uniform on the box: the share of centres in each quarter of the second coordinate is 1/4
+    counts = np.histogram(u[:, 1], bins=4, range=(0, sphere.coord_high[1]))[0]
+    assert np.all(np.abs(counts / 4096 - 0.25) < 0.01)
+
+
+def test_curve_locator_matches_the_exact_projection(key):
+    curve = md.manifolds.RoughCurve(2.5)
+    x = curve.sample(key, 500)
+    x = x + 0.005 * jax.random.normal(jax.random.fold_in(key, 1), x.shape)
+    u, r = cov.CurveLocator(curve)(np.asarray(x))
+    # distances to 2e-6 (float32 rounding of the exact projection); the feet's arc lengths to the
+    # polyline's resolution times the distance (far below every radius that is counted)
+    np.testing.assert_allclose(r, np.asarray(curve.distance(x)), atol=2e-6)
+    du = np.mod(u - np.asarray(curve.coords(x))[:, 0] + 0.5 * curve.volume, curve.volume) - 0.5 * curve.volume
+    assert np.max(np.abs(du)) < 3e-5
+    emb = md.manifolds.embed(curve, 10, jax.random.fold_in(key, 2))
+    y = emb.sample(key, 200)
+    y = y + 0.01 * jax.random.normal(jax.random.fold_in(key, 3), y.shape)
+    _, r10 = cov.CurveLocator(emb)(np.asarray(y))
+    # the library's distance in R^10 is the square root of a float32 difference of unit-size
+    # squares: absolute error up to about eps_32 / (2 dist) ~ 3e-5 at dist = 0.01 (float32)
+    tol = 3e-5 if jnp.result_type(float) == jnp.float32 else 1e-9
+    np.testing.assert_allclose(r10, np.asarray(emb.distance(y)), atol=tol)
+
+
+def test_ratio_map_and_quantiles(key):
+    u = np.asarray(jax.random.uniform(key, (50_000,), minval=0.0, maxval=L), np.float64)
+    ratios = cov.arc_ratio_map(u, L, [0.1, 0.5], 50)
+    assert ratios.shape == (2, 50) and np.all(np.abs(ratios - 1) < 0.25)
+    q = cov.fidelity_quantiles(np.linspace(0.0, 1.0, 101))
+    np.testing.assert_allclose(q, [0.5, 0.99, 1.0])
+    with pytest.raises(ValueError, match="distances"):
+        cov.fidelity_quantiles(-np.ones(3))
 
 
 def test_circular_w1_closed_forms():
@@ -93,18 +141,7 @@ def test_bad_inputs_raise():
         cov.coverage_curve(np.zeros(5), L, [0.1], C=0.5)
     with pytest.raises(ValueError, match="distances"):
         cov.coverage_curve(np.zeros(5), L, [0.1], distances=np.zeros(4))
-    with pytest.raises(ValueError, match="u"):
-        cov.torus_coverage_curve(np.zeros((5, 3)), (L, L), [0.1])
-
-
-def test_grid_coverage_exact_laws():
-    n = 4096
-    res = cov.grid_coverage_curve(np.ones(n), L, DELTAS)
-    assert np.all(res.covered[res.resolved]) and res.at_floor
-    np.testing.assert_allclose(res.low[res.resolved], 1.0, rtol=1e-9)
-    hole = np.ones(n)
-    hole[: n // 20] = 0.0                                  # a hole of length L/20
-    res = cov.grid_coverage_curve(hole, L, DELTAS)
-    assert res.scale > 0.5 * (L / 20) * 0.75
-    with pytest.raises(ValueError, match="p_cells"):
-        cov.grid_coverage_curve(np.ones((3, 3)), L, DELTAS)
+    with pytest.raises(ValueError, match="feet"):
+        cov.surface_coverage(md.manifolds.RoughSphere(2.5), np.zeros((5, 2)), [0.1])
+    with pytest.raises(TypeError, match="curve"):
+        cov.CurveLocator(md.manifolds.RoughSphere(2.5))

@@ -1,51 +1,77 @@
-"""The rates chapter's experiment (tiny configuration) and its exercise checker."""
+"""The rates chapter's experiments: settings and exponents, the sampler's levels, the fit rule,
+the table's verdicts, one tiny end-to-end run of the coverage experiment, and the exercise checker."""
 
-import dataclasses
 import math
 
 import jax
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from manifold_diffusion import exercises
-from manifold_diffusion.experiments import rates
+from manifold_diffusion.experiments.rates import _sweep, coverage, memorization, settings, summary
 from manifold_diffusion.metrics import coverage as cov
+from manifold_diffusion.metrics.rates import SlopeFit
 
 
-def _tiny():
-    return dataclasses.replace(rates.Config.at_scale("quick"), ns=(64, 128, 256), ns_torus=(32, 64, 128),
-                               n_gen=1000, dims=(2,), densities=("smooth",), target_ns=(64, 256, 1024),
-                               kde_ns=(128, 512, 2048), n_eval=256)
+def test_settings_and_exponents():
+    assert settings.exponents(8.0) == (2.0, 1.75)
+    assert settings.exponents(4.0, 2) == (0.5, 0.375)
+    assert settings.regularity("rough-2.5") == 2.5 and math.isinf(settings.regularity("ellipse"))
+    assert settings.regularity("rough-sphere-4.5") == 4.5
+    assert settings.curve("lacunary-4.5").beta == 4.5
+    assert settings.surface("rough-sphere-2.5").beta == 2.5
+    with pytest.raises(ValueError, match="name"):
+        settings.curve("wiggly")
+    with pytest.raises(ValueError, match="name"):
+        settings.density("lumpy")
 
 
-def test_exponents():
-    assert rates.exponents(8.0) == (2.0, 1.75)
-    assert rates.exponents(4.0, 2) == (0.5, 0.375)
+def test_levels_and_fit_start():
+    sig, grid = _sweep.levels((1e-3, 0.3), 12)
+    assert sig[0] == pytest.approx(0.3) and sig[-1] == pytest.approx(1e-3) and grid.shape == (13,)
+    np.testing.assert_allclose(np.diff(np.log(np.sqrt(grid))), np.log(1e-3 / 0.3) / 11)
+    ok = np.array([[False, True], [True, True], [True, True]])
+    assert _sweep.fit_start(ok) == 1
+    assert _sweep.fit_start(np.array([[True], [False], [True]])) == 2
+    assert _sweep.fit_start(np.array([[False], [False]])) == 2
+    # the memorization baseline's local slope of (log N / N)^p
+    assert memorization.local_slope([math.e ** 10], 1.0) == pytest.approx(-0.9)
 
 
-def test_memorization_and_target_and_kde(key):
-    cfg = _tiny()
-    memo = rates.run_memorization(key, cfg)
-    assert memo.scale1.shape == (cfg.n_seeds, 3) and np.all(memo.scale1 >= 0.5 * memo.gap * 0.9)
-    assert np.all(np.isfinite(memo.w1_1)) and np.all(memo.w1_1 > 0)
-    tg = rates.run_target(key, cfg)
-    # the distance to the sampler's own limit falls with N; the limit stays comparable to the data
-    assert tg.w1_limit[:, :, -1].mean() < tg.w1_limit[:, :, 0].mean()
-    assert np.all(tg.ratio_range[:, 0] > 0.25) and np.all(tg.ratio_range[:, 1] < 4)
-    assert tg.plateau[1] > tg.plateau[0]          # a coarser blur, a higher plateau
-    kde = rates.run_kde(key, cfg)
-    assert np.all(kde.l1[:, :, -1] < kde.l1[:, :, 0])
+def test_verdicts():
+    fit = SlopeFit(-0.85, 0.0, -1.0, -0.7, 0.95, 3, 3, "seeds")
+    assert summary.bound_verdict(fit, {"A": 0.625, "B": 0.375}) == "A met, B met, steeper than all"
+    assert summary.bound_verdict(fit, {"A": 1.125, "B": 0.875}) == "A missed, B met"
+    assert summary.rate_verdict(fit, {"-1": -1.0, "-1/2": -0.5}) == "agrees with -1"
+    assert summary.rate_verdict(fit, {"-1/2": -0.5}).startswith("disagrees")
+    assert summary.bound_verdict(None, {"A": 1.0}) == "not fitted"
 
 
-def test_coarse_run_needs_x64(key, x64):
-    cfg = _tiny()
-    if not x64:
-        with pytest.raises(RuntimeError, match="float64"):
-            rates.run_coarse(key, cfg, "beta")
-        return
-    res = rates.run_coarse(key, cfg, "density")
-    assert res.hausdorff.shape == (1, cfg.n_seeds, 3)
-    assert np.all(res.fidelity <= res.hausdorff * 1.01 + 1e-12)
+def test_tiny_coverage_run_end_to_end(key):
+    cfg = coverage.Config(settings=("ellipse",), ns=(64, 128), n_seeds=2, n_gen=2000, n_levels=6,
+                          n_stops=2, reference_n=128, scale="quick")
+    res = coverage.run(key, cfg)
+    sw = res.sweep
+    assert sw.delta_c.shape == (1, 2, 2) and sw.fidelity.shape == (1, 2, 2, 3)
+    assert list(sw.features[0]) == [128, 182]                    # the capacity rule ceil(16 sqrt(N))
+    # fidelity quantiles are ordered, sigma0* is one of the stopping levels, and no counted
+    # coverage scale lies below the counting floor
+    assert np.all(np.diff(sw.fidelity, axis=-1) >= 0)
+    assert np.all(np.isin(sw.sigma0, sw.stop_sigmas[0]))
+    assert np.all(sw.delta_c >= sw.floor[:, None, None] * (1 - 1e-12))
+    # the learned sampler's outputs lie far closer to the ellipse than the noise they started with
+    # (sigma_hi = 0.3: a median normal offset of 0.2)
+    assert np.all(sw.fidelity[..., 0] < 0.05)
+    out = res.summary()
+    assert {"ellipse_q99_slope", "w1_floor", "w1_reference", "floor"} <= set(out)
+    rows = summary.table(coverage=res)
+    assert {r.key for r in rows} >= {"ridge_ellipse_delta_c", "ridge_ellipse_q99", "target_limit"}
+    assert summary.html(rows).count("<tr>") == len(rows) + 1
+    for fig in (coverage.plot(res), coverage.plot_maps(res), coverage.plot_target(res)):
+        plt.close(fig)
+    with pytest.raises(TypeError, match="result"):
+        coverage.plot(rows)
 
 
 def test_exercise_checker():
@@ -57,19 +83,3 @@ def test_exercise_checker():
 
     assert exercises.check("rates.coverage_scale", good, strict=True)
     assert not exercises.check("rates.coverage_scale", wrong, verbose=False)
-
-
-def test_coverage_widget_draws_the_chosen_setting(key, monkeypatch):
-    """The chapter's N/beta sliders compute the coverage map of the chosen setting."""
-    import matplotlib.pyplot as plt
-
-    cfg = _tiny()
-    calls = []
-    real = rates.coverage_map
-    monkeypatch.setattr(rates, "coverage_map",
-                        lambda k, c, n, beta, **kw: calls.append((n, beta)) or real(k, c, n, beta, n_gen=2000))
-    widget, update = rates.coverage_widget(key, cfg, ns=(64, 128), betas=(2.5, 3.5), draw_now=False)
-    assert len(widget.children) == 3 and calls == []
-    frame = update(N=128, beta=3.5)
-    assert calls == [(128, 3.5)] and len(frame) == 5
-    plt.close(rates.plot_coverage_frame(frame, cfg.C))

@@ -11,6 +11,7 @@ coordinates (arc length on curves), and densities (:mod:`.densities`) act on the
   curves (projection by dense search plus Newton);
 - :class:`RoughCurve`, :class:`LacunaryCurve` -- closed curves of controlled regularity
   :math:`C^\beta`;
+- :class:`RoughSphere` -- a closed surface of controlled regularity :math:`C^\beta`;
 - :class:`FlatTorus` (in :math:`\mathbb R^4`), :class:`Torus` (in :math:`\mathbb R^3`);
 - :class:`SwissRoll`;
 - :class:`AffineSubspace`, :func:`random_subspace`;
@@ -39,6 +40,7 @@ from . import estimate
 from .estimate import FourierCurve, fit_fourier_curve, fourier_order, hausdorff_distance
 from .spheres import Circle, Sphere
 from .subspace import AffineSubspace, random_subspace
+from .surfaces import RoughSphere
 from .swiss_roll import SwissRoll
 from .torus import FlatTorus, Torus
 
@@ -67,6 +69,7 @@ __all__ = [
     "ToroidalHelix",
     "RoughCurve",
     "LacunaryCurve",
+    "RoughSphere",
     "FlatTorus",
     "Torus",
     "SwissRoll",

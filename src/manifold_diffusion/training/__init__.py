@@ -25,7 +25,10 @@ The engine (every chapter trains through it):
 - :mod:`.networks_conv` -- :class:`ConvNetwork`, a small local, translation-equivariant
   convolutional network for images with the same protocol, and :func:`conv2d`;
 - :mod:`.store` -- :func:`~.store.load_or_fit`: trained parameters shared between chapters,
-  stored under ``$MD_ARTIFACT_DIR`` (dropped with the book's execution cache).
+  stored under ``$MD_ARTIFACT_DIR`` (dropped with the book's execution cache);
+- :mod:`.ridge` -- a denoiser fitted in closed form: ridge regression on random Fourier features
+  of :math:`(x, \log\sigma)` on a band of noise levels (``ridge.fit_ridge_seeds``,
+  ``ridge.RidgeScore``; chapter 4's second estimator).
 
 Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
 and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
@@ -33,7 +36,7 @@ and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP
 """
 
 from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
-               networks_conv, noise_levels, readout, store)
+               networks_conv, noise_levels, readout, ridge, store)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .denoiser import PRECONDITIONINGS, Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
@@ -51,7 +54,7 @@ from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_rea
                       memorization_ceiling, readout_time)
 
 __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
-           "models", "networks", "noise_levels", "readout", "networks_conv", "store",
+           "models", "networks", "noise_levels", "readout", "networks_conv", "ridge", "store",
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
            "ConvNetwork", "conv2d",
