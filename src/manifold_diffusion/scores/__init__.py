@@ -6,15 +6,23 @@
   denoising score matching on a finite training set;
 - :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
 - :class:`PopulationScore` -- the score of a density on a manifold, noised, by quadrature;
-  :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``.
+  :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``;
+- :class:`LocalScore`, :class:`EquivariantScore`, :class:`ELSMachine` -- patch-wise empirical
+  scores of images (local, equivariant, and with a patch-size schedule :class:`PatchSchedule`),
+  the optimal scores of convolutional denoisers; :func:`calibrate_patch_schedule` fits the
+  schedule to a trained denoiser.
 """
 
 from .empirical import EmpiricalScore, streaming_softmax_stats
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
 from .population import PopulationScore, ScoreDeparture, score_departure
+from .patch import (ELSMachine, EquivariantScore, LocalScore, PatchCalibration, PatchSchedule,
+                    calibrate_patch_schedule, extract_patches)
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
            "streaming_softmax_stats", "SmoothedScore", "PopulationScore",
-           "ScoreDeparture", "score_departure"]
+           "ScoreDeparture", "score_departure",
+           "LocalScore", "EquivariantScore", "ELSMachine", "PatchSchedule", "PatchCalibration",
+           "calibrate_patch_schedule", "extract_patches"]
