@@ -104,7 +104,8 @@ def test_patch_scores_match_brute_force_loop(kind, boundary, shape, size):
     data = _images(k_data, 3, shape3)
     process = md.VP()
     cls = LocalScore if kind == "local" else EquivariantScore
-    score = cls(data, process, shape, size, boundary=boundary, chunk_size=5)   # several blocks
+    # several blocks of candidates and of queries (48 queries in blocks of 7: padding too)
+    score = cls(data, process, shape, size, boundary=boundary, chunk_size=5, query_block=7)
     for sigma in (0.5, 0.05):
         t = _vp_time(sigma)
         alpha, sig = process.marginal(jnp.asarray(t, data.dtype))
