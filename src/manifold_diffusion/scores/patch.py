@@ -23,7 +23,17 @@ where pixels outside the image are given by the **boundary rule**:
 * ``"broken"`` (equivariant scores only): zero padding, and equivariance *broken at the
   boundary*: a patch may only match training patches whose padding pattern is the same, i.e.
   that lie at the same offsets from the image edges (the boundary-broken ELS machine of Kamb and
-  Ganguli's code, for zero-padded networks that can tell where the edge is).
+  Ganguli's public code, for zero-padded networks).
+
+Which rule is exact for which network (our derivation): a circularly padded convolution sees a
+torus, on which every position is alike, and ``"periodic"`` is its optimal equivariant local
+score. A zero-padded convolution sees *noise-free* zeros outside the image, so a noised patch
+reveals its padding pattern (an exact zero has probability zero elsewhere): conditioning on the
+patch then restricts the posterior to training patches with the same pattern, which is
+``"broken"``. The ``"zero"`` rule instead compares padding entries like pixels of value 0 seen
+through the noise, and lets any patch match a patch at any position: a simpler approximation that
+ignores where the edge is. For the local score the padding pattern of each position is fixed, so
+``"zero"`` is exact for zero padding.
 
 **The scores.** Let :math:`\phi^1..\phi^n` be the training images and :math:`(\alpha_t, \sigma_t)`
 the process's marginal, :math:`X_t\mid X_0 \sim N(\alpha_t X_0, \sigma_t^2 I)`. Every score here
@@ -97,7 +107,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from .._checks import (as_float_array, check_finite, check_in_interval, check_positive_int,
                        check_shape, is_concrete)
@@ -195,8 +205,8 @@ def _patches(images, patch_size: int, boundary: str):
     return flat[:, index].reshape(b, h * w, patch_size * patch_size * c)
 
 
-def extract_patches(images: Float[Array, "b d"], image_shape, patch_size: int, *,
-                    boundary: str = "zero") -> Float[Array, "b hw D"]:
+def extract_patches(images: Float[ArrayLike, "*b d"], image_shape, patch_size: int, *,
+                    boundary: str = "zero") -> Float[Array, "*b hw D"]:
     r"""Every pixel's :math:`P\times P` patch, padded by the boundary rule (see the module docstring).
 
     Args:
@@ -352,14 +362,14 @@ class _PatchScore(eqx.Module):
         xb = xb.astype(self.dtype)
         return xb, single, jnp.asarray(t, xb.dtype)
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
         r"""Score :math:`s(x, t) = (\alpha_t M_t[x] - x)/\sigma_t^2`; ``x`` is ``(b, d)`` or ``(d,)``,
         ``t`` a scalar in ``(0, T]``."""
         xb, single, t = self._prepare(x, t)
         out = _patch_score(self, xb, t)
         return out[0] if single else out
 
-    def denoise(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def denoise(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
         r"""Denoiser :math:`M_t[x]`: each pixel's posterior mean over its candidate training patches'
         centres; same shapes as :meth:`__call__`."""
         xb, single, t = self._prepare(x, t)
@@ -384,7 +394,8 @@ class LocalScore(_PatchScore):
       summed over positions (at most ``n H W``). process: the forward process.
     """
 
-    def __init__(self, data: Float[Array, "n d"], process: Process, image_shape, patch_size: int, *,
+    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape,
+                 patch_size: int, *,
                  boundary: str = "zero", chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
         """Extract and deduplicate the training patches.
 
@@ -420,7 +431,8 @@ class EquivariantScore(_PatchScore):
     Attributes: as :class:`LocalScore`; boundary is one of ``"zero"``, ``"periodic"``, ``"broken"``.
     """
 
-    def __init__(self, data: Float[Array, "n d"], process: Process, image_shape, patch_size: int, *,
+    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape,
+                 patch_size: int, *,
                  boundary: str = "zero", chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
         """Extract and deduplicate the training patches (arguments as :class:`LocalScore`;
         ``boundary`` also accepts ``"broken"``)."""
@@ -499,7 +511,7 @@ class PatchSchedule(eqx.Module):
     patch_sizes: tuple[int, ...] = eqx.field(static=True)
     boundaries: tuple[float, ...] = eqx.field(static=True)
 
-    def __init__(self, patch_sizes: Sequence[int], boundaries: Sequence[float] = ()):
+    def __init__(self, patch_sizes: Sequence[int], boundaries=()):
         """Args: patch_sizes: ``(K,)`` odd positive integers. boundaries: ``(K-1,)`` strictly
         increasing finite times ``> 0``."""
         if isinstance(patch_sizes, (numbers.Integral, np.integer)) or not hasattr(patch_sizes, "__len__"):
@@ -529,7 +541,7 @@ class PatchSchedule(eqx.Module):
         return cls((patch_size,))
 
     @classmethod
-    def from_table(cls, times: Sequence[float], patch_sizes: Sequence[int]) -> "PatchSchedule":
+    def from_table(cls, times, patch_sizes: Sequence[int]) -> "PatchSchedule":
         r"""The schedule that takes ``patch_sizes[k]`` at ``times[k]`` and, between two tabulated
         times, the size of the one nearer in :math:`\log t` (boundaries at the geometric means
         :math:`\sqrt{t_k t_{k+1}}`); repeated consecutive sizes are merged.
@@ -550,7 +562,7 @@ class PatchSchedule(eqx.Module):
         return cls(tuple(sizes), tuple(bnd))
 
     @classmethod
-    def from_callable(cls, fn: Callable[[float], int], times: Sequence[float]) -> "PatchSchedule":
+    def from_callable(cls, fn: Callable[[float], int], times) -> "PatchSchedule":
         """Tabulate a Python function ``fn(t) -> odd int`` at ``times`` (e.g. a sampler's grid) and
         build :meth:`from_table` of it: exact at those times, which is all a sampler on that grid
         evaluates."""
@@ -618,7 +630,7 @@ class ELSMachine(eqx.Module):
     process: Process
     level_of_interval: tuple[int, ...] = eqx.field(static=True)
 
-    def __init__(self, data: Float[Array, "n d"], process: Process, image_shape, schedule, *,
+    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape, schedule, *,
                  equivariant: bool = True, boundary: str = "zero", times=None,
                  chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
         """Build the levels.
@@ -673,11 +685,11 @@ class ELSMachine(eqx.Module):
         out = _els_eval(self, xb, tt, denoise)
         return out[0] if single else out
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
         """Score at ``(x, t)`` with patch size :math:`P(t)`; shapes as :class:`LocalScore`."""
         return self._evaluate(x, t, denoise=False)
 
-    def denoise(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def denoise(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
         """Denoiser :math:`M_t[x]` with patch size :math:`P(t)`."""
         return self._evaluate(x, t, denoise=True)
 
@@ -713,9 +725,9 @@ class PatchCalibration(NamedTuple):
     best_patch_size: np.ndarray
 
 
-def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[Array, "n d"],
-                             held_out: Float[Array, "m d"], process: Process, image_shape,
-                             times: Sequence[float], patch_sizes: Sequence[int], *,
+def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[ArrayLike, "*n d"],
+                             held_out: Float[ArrayLike, "*m e"], process: Process, image_shape,
+                             times, patch_sizes: Sequence[int], *,
                              equivariant: bool = True, boundary: str = "zero",
                              chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK
                              ) -> PatchCalibration:
