@@ -81,6 +81,8 @@ ROWS = [
     (_P + "LocalScore.__call__", lambda: _local()(_DATA, 6.0), ValueError, "t"),
     (_P + "LocalScore.denoise", lambda: _local().denoise(_DATA.reshape(3, 4, 4), 0.1), ValueError, "x"),
     (_P + "LocalScore.denoise", lambda: _local().denoise(_DATA, -1.0), ValueError, "t"),
+    (_P + "LocalScore.denoise", lambda: _local().denoise(_DATA, jnp.array([0.1, 0.2])), ValueError,
+     "t"),
     # EquivariantScore
     (_P + "EquivariantScore", lambda: EquivariantScore(_DATA, _VP, (4, 4), 5, boundary="periodic"),
      ValueError, "patch_size"),
@@ -127,6 +129,7 @@ ROWS = [
      "chunk_size"),
     (_P + "ELSMachine.__call__", lambda: _els()(_DATA[:, :10], 0.1), ValueError, "x"),
     (_P + "ELSMachine.__call__", lambda: _els()(_DATA, 0.0), ValueError, "t"),
+    (_P + "ELSMachine.__call__", lambda: _els()(_DATA, jnp.ones(3)), ValueError, "t"),
     (_P + "ELSMachine.denoise", lambda: _els().denoise(_DATA, 10.0), ValueError, "t"),
     (_P + "ELSMachine.denoise", lambda: _els().denoise(_DATA[:, :3], 0.2), ValueError, "x"),
     (_P + "ELSMachine.level", lambda: _els().level(-0.1), ValueError, "t"),

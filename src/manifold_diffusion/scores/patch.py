@@ -358,6 +358,8 @@ class _PatchScore(eqx.Module):
         xb = x[None, :] if single else x
         h, w, c = self.image_shape
         check_shape("x", xb, (None, self.d), f"d = H*W*C from image_shape {(h, w, c)}")
+        if jnp.ndim(t) != 0:
+            raise ValueError(f"t: expected a scalar time, got shape {jnp.shape(t)}")
         self.process.check_time(t)
         xb = xb.astype(self.dtype)
         return xb, single, jnp.asarray(t, xb.dtype)
@@ -668,10 +670,13 @@ class ELSMachine(eqx.Module):
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
+        """``(H, W, C)`` of the images."""
         return self.levels[0].image_shape
 
     def level(self, t) -> _PatchScore:
         """The patch score used at a concrete time ``t``."""
+        if jnp.ndim(t) != 0:
+            raise ValueError(f"t: expected a scalar time, got shape {jnp.shape(t)}")
         self.process.check_time(t)
         if not is_concrete(t):
             raise TypeError("t: level(t) needs a concrete time; under jit call the machine itself")
