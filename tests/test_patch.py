@@ -89,11 +89,10 @@ def _rtol(alpha, sigma, x, data, size, c):
 
 
 CASES = [  # kind, boundary, image shape, patch size
-    ("local", "zero", (4, 4), 1), ("local", "zero", (4, 4), 3), ("local", "periodic", (4, 4), 3),
+    ("local", "zero", (4, 4), 3), ("local", "periodic", (4, 4), 3),
     ("equivariant", "zero", (4, 4), 3), ("equivariant", "periodic", (4, 4), 3),
     ("equivariant", "broken", (4, 4), 3), ("equivariant", "broken", (4, 4), 5),
     ("equivariant", "zero", (3, 5, 2), 3), ("local", "zero", (3, 5, 2), 5),
-    ("equivariant", "broken", (3, 5, 2), 3),
 ]
 
 
@@ -133,8 +132,7 @@ def test_score_is_the_denoiser_through_tweedie_and_accepts_one_image():
     # Tweedie's formula on the score gives back the denoiser, up to the rounding of /sigma^2
     np.testing.assert_allclose(md.tweedie_denoiser(score, x, t, process) * alpha, den * alpha,
                                rtol=0, atol=50 * EPS)
-    np.testing.assert_allclose(score.denoise(x[0], t), den[0], rtol=tol, atol=tol)
-    assert score(x[0], t).shape == (16,)
+    np.testing.assert_allclose(score(x[0], t), score(x, t)[0], rtol=tol, atol=tol)
 
 
 def test_deduplication_merges_repeated_patches():
