@@ -12,15 +12,17 @@ So the build key is a sha256 over every file under ``<book>/src`` (sorted paths 
 contents, ignoring ``__pycache__``, ``*.pyc`` and ``*.egg-info``), ``requirements.txt``,
 ``pyproject.toml``, the resolved scale, the JAX device and the Python version. It is
 kept in ``<out>/_build/.build-key``; when it differs, the jupyter cache, the doctrees,
-the old html and the experiment log are deleted and every chapter is executed again. Otherwise the cache is
-reused and only chapters whose code cells changed are executed.
+the old html, the experiment log and the trained-parameter store are deleted and every chapter is
+executed again. Otherwise the cache is reused and only chapters whose code cells changed are executed.
 
 The scale is resolved once here (``--scale``, else ``$MD_SCALE``, else by backend) and
 exported as ``MD_SCALE`` to jupyter-book, whose kernels inherit it, so the key and the
 pages can never disagree about the scale. ``MD_EXPERIMENT_LOG`` (``<out>/_build/experiments.jsonl``,
 where every experiment records its sizes, seed, device and run time for the generated
-experiment list, see ``tools/sphinx_ext/book_extras.py``) and ``MD_BOOK_BUILD=1`` (progress to
-the build log) are exported too.
+experiment list, see ``tools/sphinx_ext/book_extras.py``), ``MD_ARTIFACT_DIR``
+(``<out>/_build/.artifacts``: trained networks that one chapter fits and a later one loads,
+``manifold_diffusion.training.store.load_or_fit``; it goes with the cache, so it is never older than
+the code that trained them) and ``MD_BOOK_BUILD=1`` (progress to the build log) are exported too.
 
 Usage::
 
@@ -43,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT_LOG = "experiments.jsonl"
+ARTIFACTS = ".artifacts"   # $MD_ARTIFACT_DIR: the trained-parameter store (training.store)
 
 # Evaluated in a child process so that this process never starts a JAX backend
 # (on a GPU that would hold device memory for the whole build).
@@ -105,6 +108,9 @@ def main() -> int:
     # and dropped together with the execution cache whose outputs it describes
     env["MD_EXPERIMENT_LOG"] = str(build_dir / EXPERIMENT_LOG)
     env["MD_BOOK_BUILD"] = "1"  # progress lines go to this log, not into the pages
+    # trained parameters shared between chapters (training.store.load_or_fit); dropped below with
+    # the execution cache whenever the key changes, so no chapter ever loads a stale network
+    env["MD_ARTIFACT_DIR"] = str(build_dir / ARTIFACTS)
 
     stamp = build_dir / ".build-key"
     try:
@@ -121,7 +127,7 @@ def main() -> int:
             if old.get(name) != value
         )
         print(f"build_book: cache dropped, every chapter re-executes: {why}")
-        for stale in (".jupyter_cache", ".doctrees", "html", "jupyter_execute"):
+        for stale in (".jupyter_cache", ".doctrees", "html", "jupyter_execute", ARTIFACTS):
             shutil.rmtree(build_dir / stale, ignore_errors=True)
         (build_dir / EXPERIMENT_LOG).unlink(missing_ok=True)
         build_dir.mkdir(parents=True, exist_ok=True)

@@ -44,11 +44,12 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ._checks import as_float_array, check_finite, check_positive, check_positive_int
+from .keys import check_key
 from .manifolds._base import curve_reach, point_derivatives
 from .manifolds.curves import ClosedCurve
 
 __all__ = ["IMAGE_SHAPE", "N_DIGITS", "DigitsSplit", "load_digits", "RotationCurve",
-           "TabulatedCurve", "rotation_curve_data"]
+           "TabulatedCurve", "rotation_curve_data", "DisjointDigits", "disjoint_digit_sets"]
 
 _N_TABLE = 2 ** 14
 _REACH_CACHE: dict = {}
@@ -297,3 +298,63 @@ def rotation_curve_data(curve: RotationCurve, n: int, offset: float = 0.0) -> Fl
     n = check_positive_int("n", n, minimum=2)
     angles = offset + 2 * np.pi * np.arange(n) / n
     return curve.point(jnp.asarray(angles))
+
+
+# --- two disjoint training sets and a held-out set (the N-transition of the digits chapter) -------
+
+class DisjointDigits(NamedTuple):
+    """Two disjoint training sets of equal size and a held-out set, from one permutation.
+
+    Attributes:
+      first, second: ``(m, 64)`` the sets :math:`S_1, S_2` (no image in both).
+      held_out: ``(h, 64)`` images in neither.
+      first_labels, second_labels, held_out_labels: their classes 0..9.
+      first_index, second_index, held_out_index: rows of scikit-learn's array.
+      value_range: as in :class:`DigitsSplit`.
+    """
+
+    first: Float[Array, "m 64"]
+    second: Float[Array, "m 64"]
+    held_out: Float[Array, "h 64"]
+    first_labels: Int[Array, " m"]
+    second_labels: Int[Array, " m"]
+    held_out_labels: Int[Array, " h"]
+    first_index: np.ndarray
+    second_index: np.ndarray
+    held_out_index: np.ndarray
+    value_range: tuple[float, float]
+
+
+def disjoint_digit_sets(key, *, n_held_out: int = 97,
+                        value_range: tuple[float, float] = (0.0, 1.0)) -> DisjointDigits:
+    r"""Split the 1,797 digits into a held-out set and two disjoint training sets of equal size.
+
+    This is :func:`load_digits` with ``n_held_out`` test images (the same permutation of ``key``:
+    ``held_out`` is ``load_digits(key, test_fraction=n_held_out / 1797).test``), whose training
+    part is cut in two halves, :math:`S_1` its first and :math:`S_2` its second
+    :math:`m = \lfloor (1797 - h)/2\rfloor` images (one image is dropped when the rest is odd).
+    Each half is a uniform random subset, so the first :math:`N` images of either are a uniform
+    random training set of size :math:`N` too, and the two are disjoint -- the set-up of
+    :cite:`kadkhodaie2024generalization`'s two-models experiment. With the default 97 held-out
+    images, :math:`m = 850`.
+
+    Args:
+      key: a ``jax.random`` key; it alone determines the three sets.
+      n_held_out: held-out images, ``1 <= h <= 1793``.
+      value_range: pixel scaling, as in :func:`load_digits`.
+
+    Returns:
+      :class:`DisjointDigits`.
+    """
+    key = check_key("key", key)
+    n_held_out = check_positive_int("n_held_out", n_held_out)
+    if n_held_out > N_DIGITS - 4:
+        raise ValueError(f"n_held_out: expected at most {N_DIGITS - 4} (two training images per set "
+                         f"must remain), got {n_held_out}")
+    split = load_digits(key, test_fraction=n_held_out / N_DIGITS, value_range=value_range)
+    assert split.test.shape[0] == n_held_out
+    m = split.train.shape[0] // 2
+    a, b = slice(0, m), slice(m, 2 * m)
+    return DisjointDigits(split.train[a], split.train[b], split.test, split.train_labels[a],
+                          split.train_labels[b], split.test_labels, split.train_index[a],
+                          split.train_index[b], split.test_index, split.value_range)

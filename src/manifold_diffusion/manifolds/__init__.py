@@ -14,7 +14,9 @@ coordinates (arc length on curves), and densities (:mod:`.densities`) act on the
 - :class:`FlatTorus` (in :math:`\mathbb R^4`), :class:`Torus` (in :math:`\mathbb R^3`);
 - :class:`SwissRoll`;
 - :class:`AffineSubspace`, :func:`random_subspace`;
-- :func:`embed` -- a random isometric embedding into :math:`\mathbb R^d`.
+- :func:`embed` -- a random isometric embedding into :math:`\mathbb R^d`;
+- :class:`LocalPCAManifold`, :func:`local_pca_tangents` -- a manifold estimated from its samples
+  (local-PCA tangent planes), for kernels built without an oracle.
 """
 
 from ._base import Manifold
@@ -23,6 +25,7 @@ from .curves import (ClosedCurve, Ellipse, LacunaryCurve, LimaBean, RadialCurve,
 from .densities import (CircularDensity, Cusp, PiecewiseConstant, ProductDensity, Uniform, VonMises,
                         VonMisesMixture, separated_modes, wrap_angle)
 from .embed import Embedded, embed
+from .local_pca import LocalPCAManifold, local_pca_tangents
 from . import estimate
 from .estimate import FourierCurve, fit_fourier_curve, fourier_order, hausdorff_distance
 from .spheres import Circle, Sphere
@@ -49,6 +52,8 @@ __all__ = [
     "random_subspace",
     "Embedded",
     "embed",
+    "LocalPCAManifold",
+    "local_pca_tangents",
     "CircularDensity",
     "Uniform",
     "VonMises",

@@ -8,14 +8,20 @@ r"""Metrics of memorization and generalization.
 - :mod:`.two_sample` -- Gaussian-kernel MMD and its permutation test;
 - :mod:`.density1d` -- binned TV/KL/Hellinger and KS between sample coordinates and a density;
 - :mod:`.intrinsic_dim` -- TwoNN and Levina--Bickel;
+- :mod:`.fidelity` -- fidelity without blur bias (classifier confidence and class entropy,
+  sharpness, Fréchet distance, distinct modes) and the k-nearest-neighbour-average baseline;
 - :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate.
 """
 
-from . import coverage, density1d, distances, intrinsic_dim, memorization, neighbors, rates, transport, two_sample
+from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors, rates,
+               transport, two_sample)
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
                         tangent_normal_split)
+from .fidelity import (ClassifierStats, FidelityReport, LinearClassifier, fidelity_report, classifier_stats, count_modes, fit_classifier,
+                       frechet_distance, high_frequency_energy, knn_average_samples, principal_components,
+                       total_variation)
 from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
 from .memorization import (MemorizationReport, fraction_memorized, memorization_ratio,
                            memorization_report, training_spacing)
@@ -37,4 +43,7 @@ __all__ = [
     "HistogramDivergence", "KSResult", "histogram_divergence", "coordinate_divergence", "ks_distance",
     "IntrinsicDimension", "two_nn", "levina_bickel",
     "SlopeFit", "fit_loglog_slope",
+    "fidelity", "LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
+    "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
+    "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report",
 ]

@@ -1,12 +1,21 @@
 r"""Memorization: is a generated sample a copy of a training point?
 
-For a sample :math:`y` let :math:`d_1(y)\le d_2(y)` be its distances to the nearest and the
-second-nearest training points. The common criterion (used e.g. in the diffusion memorization
-literature, cf. :cite:`ross2025geometric`) counts :math:`y` as **memorized** when
+For a sample :math:`y` let :math:`d_1(y)\le d_2(y)` be its (Euclidean, data-space) distances to
+the nearest and the second-nearest training points. The criterion of :cite:`yoon2023diffusion`
+and :cite:`gu2023memorization` (also the "gap ratio" of :cite:`bonnaire2025why`'s code, and used in
+:cite:`ross2025geometric`) counts :math:`y` as **memorized** when
 
 .. math:: \frac{d_1(y)}{d_2(y)} < \frac13,
 
-i.e. :math:`y` is much closer to one training point than to any other. The ratio is
+i.e. :math:`y` is much closer to one training point than to any other.
+
+**Its floor.** The criterion also counts *new* points: a point drawn exactly on a curve through
+the training points lies in the inner half of its cell half the time, and there
+:math:`d_1/d_2 < 1/3` (for a point at fraction :math:`u \le 1/2` of the spacing,
+:math:`d_1/d_2 = u/(1-u) < 1/3 \iff u < 1/4`). So on a 1-D manifold a perfect generalizer scores
+about 0.5 when its samples lie on the manifold, and about 0 when their distance to it exceeds the
+spacing. Compare a model's fraction with the same statistic of fresh draws from the data law
+(noised as the sampler leaves them), and with the empirical score's samples (the ceiling). The ratio is
 scale-free, so it is complemented by the **relative distance** :math:`d_1(y)/s`, with :math:`s`
 the training set's typical spacing — the median over training points of the distance to their
 nearest *other* training point. **Novelty** is the median relative distance: about 0 for copies,

@@ -5,6 +5,8 @@
 - :class:`EmpiricalScore` -- the score of the noised empirical measure, the exact minimiser of
   denoising score matching on a finite training set;
 - :class:`SmoothedScore` -- a kernel (Monte Carlo) average of a score: log-domain smoothing;
+- :class:`ResampledSmoothedScore` -- the same with fresh antithetic draws at every call and for
+  every row (no fixed set of barycentres);
 - :class:`PopulationScore` -- the score of a density on a manifold, noised, by quadrature;
   :func:`score_departure` -- where the empirical score parts from it, ``sigma*(n)``;
 - :class:`LocalScore`, :class:`EquivariantScore`, :class:`ELSMachine` -- patch-wise empirical
@@ -16,13 +18,14 @@
 from .empirical import EmpiricalScore, streaming_softmax_stats
 from .exact import GaussianMixture, MixtureScore, gaussian
 from .smoothed import SmoothedScore
+from .resampled import ResampledSmoothedScore
 from .population import PopulationScore, ScoreDeparture, score_departure
 from .patch import (ELSMachine, EquivariantScore, LocalScore, PatchCalibration, PatchSchedule,
                     calibrate_patch_schedule, extract_patches)
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
-           "streaming_softmax_stats", "SmoothedScore", "PopulationScore",
+           "streaming_softmax_stats", "SmoothedScore", "ResampledSmoothedScore", "PopulationScore",
            "ScoreDeparture", "score_departure",
            "LocalScore", "EquivariantScore", "ELSMachine", "PatchSchedule", "PatchCalibration",
            "calibrate_patch_schedule", "extract_patches"]

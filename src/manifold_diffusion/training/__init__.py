@@ -1,24 +1,70 @@
-r"""Training score models: denoising score matching, models as pure functions, an optax loop.
+r"""Training denoisers and score models.
 
-- :mod:`.losses` -- :func:`dsm_loss` (one time, many draws) and :func:`weighted_dsm_loss`
-  (times drawn on :math:`[t_{\min}, T]`, weighting :math:`\lambda(t)`);
-- :mod:`.models` -- :class:`RandomFeatures` (only the output layer trained) and :class:`MLP`
-  (time-conditioned, Swish); :class:`TrainedScore` makes ``(model, params)`` a ``score_fn(x, t)``;
-- :mod:`.loop` -- :func:`train` (one jitted ``lax.scan``), :func:`train_seeds` (``vmap`` over
-  keys and training-set sizes), :func:`train_mlp` (convenience);
-- :mod:`.density` -- the density a score implies in 1-D through the probability-flow ODE, and
-  :math:`\mathrm{KL}(p_0\,\|\,p_\theta)` on a grid.
+The engine (every chapter trains through it):
+
+- :mod:`.networks` -- networks :math:`F` with ``init(key)``/``apply(params, x_in, c_noise)``:
+  :class:`MLPNetwork` (Swish, Fourier features of the noise label) and
+  :class:`RandomFeatureNetwork` (frozen ReLU features, trained output layer);
+- :mod:`.denoiser` -- :class:`Denoiser`, the EDM-preconditioned :math:`D(y, \sigma)`
+  (:cite:`karras2022elucidating`), and :func:`denoiser_score`, its score under a VE or VP process;
+- :mod:`.noise_levels` -- training noise levels :class:`LogNormalSigma`,
+  :class:`LogUniformSigma`, :class:`SongVESigma`, and their shares below given levels
+  (:func:`sigma_shares`, :func:`sigma_share_table`);
+- :mod:`.denoising` -- :func:`denoising_loss` with the weightings ``"edm"``, ``"sigma2"``,
+  ``"sigma"``;
+- :mod:`.fitting` -- :func:`fit` / :func:`fit_seeds`: one jitted ``lax.scan`` with an EMA of the
+  parameters and raw/EMA checkpoints, ``vmap``-ed over seeds, padded training sets and
+  hyper-parameters; :func:`select`;
+- :mod:`.gradient_flow` -- random features trained by exact gradient flow on a fixed loss
+  (:func:`random_feature_flow`: any training time from one eigendecomposition);
+- :mod:`.readout` -- :math:`\mathrm{KL}(p_0\|p_\theta)` at a stated read-out noise level, by the
+  score on a grid and by the probability-flow likelihood, and the memorization ceiling;
+- :mod:`.density` -- the probability-flow likelihood and grid densities the read-outs use;
+- :mod:`.networks_conv` -- :class:`ConvNetwork`, a small local, translation-equivariant
+  convolutional network for images with the same protocol, and :func:`conv2d`;
+- :mod:`.store` -- :func:`~.store.load_or_fit`: trained parameters shared between chapters,
+  stored under ``$MD_ARTIFACT_DIR`` (dropped with the book's execution cache).
+
+Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
+and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
+:class:`RandomFeatures`, :class:`TrainedScore`, :func:`weighted_dsm_loss`.
 """
 
-from . import density, loop, losses, models
+from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
+               networks_conv, noise_levels, readout, store)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
+from .denoiser import Denoiser, DenoiserScore, denoiser_score, edm_coefficients
+from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
+from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, make_fit_step, select
+from .gradient_flow import (FixedDraws, RandomFeatureFlow, fixed_draws, fixed_draws_loss,
+                            random_feature_flow)
 from .losses import WEIGHTINGS, dsm_loss, weighted_dsm_loss
 from .models import MLP, RandomFeatures, TrainedScore, count_parameters, score_function, time_embedding
-from .loop import TrainResult, make_step, select, train, train_mlp, train_seeds
+from .loop import TrainResult, make_step, train, train_mlp, train_seeds
+from .networks import MLPNetwork, RandomFeatureNetwork, fourier_features, noise_frequencies
+from .networks_conv import ConvNetwork, conv2d
+from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, SongVESigma,
+                           sigma_share_table, sigma_shares)
+from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_readout,
+                      memorization_ceiling, readout_time)
 
-__all__ = ["density", "loop", "losses", "models",
+__all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
+           "models", "networks", "noise_levels", "readout", "networks_conv", "store",
+           # the engine
+           "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
+           "ConvNetwork", "conv2d",
+           "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients",
+           "SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
+           "sigma_shares", "sigma_share_table",
+           "DENOISING_WEIGHTINGS", "denoising_loss", "loss_weight",
+           "FitResult", "fit", "fit_seeds", "select", "make_fit_step", "DEFAULT_LEARNING_RATE",
+           "FixedDraws", "fixed_draws", "fixed_draws_loss", "RandomFeatureFlow",
+           "random_feature_flow",
+           "readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",
+           "kl_flow_readout", "memorization_ceiling",
+           "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses",
+           # DSM for chapter 1; the older loop, used by chapters not yet on the engine
            "dsm_loss", "weighted_dsm_loss", "WEIGHTINGS",
            "MLP", "RandomFeatures", "TrainedScore", "score_function", "count_parameters",
            "time_embedding",
-           "TrainResult", "train", "train_seeds", "train_mlp", "select", "make_step",
-           "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses"]
+           "TrainResult", "train", "train_seeds", "train_mlp", "make_step"]

@@ -25,6 +25,7 @@ from jaxtyping import Array, Float
 from .._checks import as_float_array, check_finite, check_positive, check_positive_int
 from ..processes import Process
 from .losses import check_weighting, weighted_dsm_loss
+from .fitting import select
 from .models import MLP, RandomFeatures, TrainedScore, score_function
 
 __all__ = ["TrainResult", "train", "train_seeds", "train_mlp", "select", "make_step"]
@@ -234,10 +235,6 @@ def train_seeds(keys, model, data: Float[Array, "n d"], process: Process, *, n_s
     return _finish(*out, n_steps, n_checkpoints)
 
 
-def select(tree, *index):
-    """The sub-pytree at ``index`` of every leaf, e.g. ``select(result.checkpoints, j, c)``
-    for seed ``j``'s parameters at checkpoint ``c``."""
-    return jax.tree_util.tree_map(lambda a: a[index], tree)
 
 
 def train_mlp(key, data: Float[Array, "n d"], process: Process, *, n_steps: int,
