@@ -10,11 +10,13 @@ r"""Metrics of memorization and generalization.
 - :mod:`.intrinsic_dim` -- TwoNN and Levina--Bickel;
 - :mod:`.fidelity` -- fidelity without blur bias (classifier confidence and class entropy,
   sharpness, Fréchet distance, distinct modes) and the k-nearest-neighbour-average baseline;
+- :mod:`.patches` -- per-image :math:`r^2` of one generator against another (samples and
+  denoisers) with bootstrap intervals, and the patch-mosaic check of the locality chapter;
 - :mod:`.rates` -- :func:`fit_loglog_slope`, the one way the book reports a rate.
 """
 
-from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors, rates,
-               transport, two_sample)
+from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors,
+               patches, rates, transport, two_sample)
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
@@ -26,6 +28,8 @@ from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
 from .memorization import (MemorizationReport, fraction_memorized, memorization_ratio,
                            memorization_report, training_spacing)
 from .neighbors import Neighbors, nearest_neighbors
+from .patches import (MosaicReport, R2Summary, denoiser_r2, image_r2, mosaic_report,
+                      patch_distances, summarize_r2)
 from .rates import SlopeFit, fit_loglog_slope
 from .transport import TransportResult, wasserstein
 from .two_sample import MMDResult, MMDTestResult, median_bandwidth, mmd, mmd_test
@@ -46,4 +50,6 @@ __all__ = [
     "fidelity", "LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
     "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
     "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report",
+    "patches", "image_r2", "R2Summary", "summarize_r2", "denoiser_r2", "patch_distances",
+    "MosaicReport", "mosaic_report",
 ]

@@ -12,7 +12,9 @@
 - :class:`LocalScore`, :class:`EquivariantScore`, :class:`ELSMachine` -- patch-wise empirical
   scores of images (local, equivariant, and with a patch-size schedule :class:`PatchSchedule`),
   the optimal scores of convolutional denoisers; :func:`calibrate_patch_schedule` fits the
-  schedule to a trained denoiser.
+  schedule to a trained denoiser;
+- :class:`SwitchedScore` -- one score above a switching time, another below it (the coarse-score
+  generator of :func:`hybrid_sample` as one ``score_fn``).
 """
 
 from .empirical import EmpiricalScore, streaming_softmax_stats
@@ -22,10 +24,11 @@ from .resampled import ResampledSmoothedScore
 from .population import PopulationScore, ScoreDeparture, score_departure
 from .patch import (ELSMachine, EquivariantScore, LocalScore, PatchCalibration, PatchSchedule,
                     calibrate_patch_schedule, extract_patches)
+from .switched import SwitchedScore
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
 __all__ = ["EmpiricalScore", "GaussianMixture", "MixtureScore", "gaussian",
            "streaming_softmax_stats", "SmoothedScore", "ResampledSmoothedScore", "PopulationScore",
            "ScoreDeparture", "score_departure",
            "LocalScore", "EquivariantScore", "ELSMachine", "PatchSchedule", "PatchCalibration",
-           "calibrate_patch_schedule", "extract_patches"]
+           "calibrate_patch_schedule", "extract_patches", "SwitchedScore"]
