@@ -93,6 +93,8 @@ CASES = [  # kind, boundary, image shape, patch size
     ("equivariant", "zero", (4, 4), 3), ("equivariant", "periodic", (4, 4), 3),
     ("equivariant", "broken", (4, 4), 3), ("equivariant", "broken", (4, 4), 5),
     ("equivariant", "zero", (3, 5, 2), 3), ("local", "zero", (3, 5, 2), 5),
+    # patches covering the image from every pixel: computed as the global empirical score
+    ("equivariant", "broken", (3, 4), 7), ("local", "zero", (3, 4), 7),
 ]
 
 
@@ -272,6 +274,36 @@ def test_calibration_recovers_a_known_schedule(key):
     others = np.where(np.eye(3, dtype=bool)[[0, 1, 1, 2]], np.inf, cal.mismatch)
     assert float(best.max()) < 1e-10                  # the same computation: zero up to rounding
     assert float(others.min()) > 1e3 * max(float(best.max()), 1e-12)
+
+
+def test_several_targets_and_prebuilt_scores_give_the_separate_results(key):
+    """A mapping of targets is calibrated as each target alone; prebuilt scores (shared with an
+    ELS machine) give the same mismatch tables and machine as building them again."""
+    shape = (5, 5)
+    data = _images(jax.random.key(12), 8, (5, 5, 1))
+    held_out = _images(jax.random.key(13), 4, (5, 5, 1))
+    process = md.VP()
+    times = [0.05, 0.4]
+    a = ELSMachine(data, process, shape, PatchSchedule.from_table(times, [1, 5]), boundary="broken")
+    b = ELSMachine(data, process, shape, PatchSchedule.from_table(times, [3, 3]), boundary="broken")
+    sizes = [1, 3, 5]
+    both = calibrate_patch_schedule(key, {"a": a.denoise, "b": b.denoise}, data, held_out, process,
+                                    shape, times, sizes, boundary="broken")
+    levels = {p: EquivariantScore(data, process, shape, p, boundary="broken") for p in sizes}
+    for name, target, want in (("a", a, [1, 5]), ("b", b, [3, 3])):
+        alone = calibrate_patch_schedule(key, target.denoise, data, held_out, process, shape, times,
+                                         sizes, boundary="broken", scores=levels)
+        np.testing.assert_array_equal(both[name].best_patch_size, want)
+        np.testing.assert_allclose(both[name].mismatch, alone.mismatch, rtol=1e-6, atol=1e-12)
+    shared = ELSMachine(data, process, shape, a.schedule, boundary="broken", levels=levels)
+    assert shared.levels[0] is levels[1] and shared.levels[1] is levels[5]
+    x = held_out + 0.3
+    np.testing.assert_allclose(shared.denoise(x, 0.4), a.denoise(x, 0.4), rtol=1e-6)
+    with pytest.raises(ValueError, match="levels"):
+        ELSMachine(data, process, shape, a.schedule, levels=levels)         # boundary "zero"
+    with pytest.raises(TypeError, match="scores"):
+        calibrate_patch_schedule(key, a.denoise, data, held_out, process, shape, times, sizes,
+                                 boundary="broken", scores=[LocalScore(data, process, shape, 1)])
 
 
 def test_calibration_against_a_score_through_tweedie(key):

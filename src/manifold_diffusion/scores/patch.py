@@ -67,7 +67,9 @@ pixel :math:`\phi^i(q)` (all :math:`C` channels).
 since then no two positions share a padding pattern. With ``"periodic"`` boundaries and
 :math:`P = H = W`, the local score is again the empirical score, and the equivariant score is the
 empirical score of the :math:`n H W` circular shifts of the training images -- the paper's ES
-machine, which memorises translated training images.
+machine, which memorises translated training images. (In the first two cases the scores are
+*computed* as the global empirical score, one softmax per image instead of one per pixel:
+``global_limit``; the brute-force tests check that path against the per-pixel loop.)
 
 **Computation.** A pixel's logits are, up to a constant over candidates, in matrix-product form
 :math:`\ell = (\alpha_t/\sigma_t^2)\langle\phi_{\Omega_p}, z\rangle - (\alpha_t^2/2\sigma_t^2)\|z\|^2
@@ -100,7 +102,7 @@ arguments.
 import functools
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import equinox as eqx
@@ -314,6 +316,7 @@ class _PatchScore(eqx.Module):
     n: int = eqx.field(static=True)
     n_candidates: int = eqx.field(static=True)
     query_block: int = eqx.field(static=True)
+    global_limit: bool = eqx.field(static=True)
 
     def _setup(self, data, process, image_shape, patch_size, boundary, chunk_size, query_block,
                local):
@@ -332,9 +335,21 @@ class _PatchScore(eqx.Module):
         h, w, c = shape
         flat = np.concatenate([np.asarray(data, dtype).reshape(n, h * w, c),
                                np.zeros((n, 1, c), dtype)], axis=1)
-        train = flat[:, _patch_index(h, w, patch_size, boundary)].reshape(n, h * w, -1)
-        classes = _position_classes(shape, patch_size, local, boundary)
-        groups, n_cand = _build_groups(train, classes, chunk_size, dtype)
+        # a patch covering the image from every pixel, zero padded, with every position its own
+        # class (LS, or the boundary-broken ES): every pixel's posterior is the posterior over
+        # whole training images (the padding adds 0 to every distance), i.e. the global empirical
+        # score -- computed as such, with one softmax per image instead of one per pixel
+        self.global_limit = (boundary != "periodic" and (local or boundary == "broken")
+                             and patch_size >= 2 * max(h, w) - 1)
+        if self.global_limit:
+            images = np.asarray(data, dtype).reshape(n, 1, h * w * c)
+            groups, n_cand = _build_groups(images, [np.arange(1)], chunk_size, dtype)
+            groups = (eqx.tree_at(lambda g: g.positions, groups[0],
+                                  jnp.arange(h * w, dtype=jnp.int32)[None, :]),)
+        else:
+            train = flat[:, _patch_index(h, w, patch_size, boundary)].reshape(n, h * w, -1)
+            classes = _position_classes(shape, patch_size, local, boundary)
+            groups, n_cand = _build_groups(train, classes, chunk_size, dtype)
         order = np.concatenate([np.asarray(g.positions).reshape(-1) for g in groups])
         self.groups = groups
         self.inverse = jnp.asarray(np.argsort(order), jnp.int32)
@@ -379,6 +394,41 @@ class _PatchScore(eqx.Module):
         return out[0] if single else out
 
 
+
+def _prebuilt(name: str, prebuilt, sizes, kind, data, process, shape, boundary, chunk_size,
+              query_block):
+    """One patch score per size of ``sizes``: the matching entry of ``prebuilt`` (a mapping or
+    sequence of :class:`LocalScore`/:class:`EquivariantScore` built from ``data``), else a new
+    one."""
+    if prebuilt is None:
+        pool = {}
+    else:
+        if isinstance(prebuilt, Mapping):
+            items = list(prebuilt.values())
+        elif isinstance(prebuilt, (list, tuple)):
+            items = list(prebuilt)
+        else:
+            raise TypeError(f"{name}: expected a sequence or a mapping of patch scores, got "
+                            f"{type(prebuilt).__name__}")
+        pool = {}
+        for score in items:
+            if not isinstance(score, kind):
+                raise TypeError(f"{name}: expected {kind.__name__} objects (one per patch size), "
+                                f"got {type(score).__name__}")
+            if (score.image_shape, score.boundary, score.n) != (shape, boundary, data.shape[0]):
+                raise ValueError(
+                    f"{name}: expected scores of {data.shape[0]} training images of shape {shape} "
+                    f"with boundary={boundary!r}, got one of {score.n} images of shape "
+                    f"{score.image_shape} with boundary={score.boundary!r}")
+            if score.process != process:
+                raise ValueError(f"{name}: expected scores under the process {process!r}, got "
+                                 f"{score.process!r}")
+            pool[score.patch_size] = score
+    return tuple(pool[p] if p in pool else
+                 kind(data, process, shape, p, boundary=boundary, chunk_size=chunk_size,
+                      query_block=query_block) for p in sizes)
+
+
 class LocalScore(_PatchScore):
     r"""Local score (LS): each pixel's posterior over the training patches at the same position.
 
@@ -393,7 +443,10 @@ class LocalScore(_PatchScore):
     Attributes:
       image_shape: ``(H, W, C)``. patch_size: odd :math:`P`. boundary: ``"zero"`` or
       ``"periodic"``. n: number of training images. n_candidates: distinct training patches
-      summed over positions (at most ``n H W``). process: the forward process.
+      summed over positions (at most ``n H W``; distinct training images when
+      ``global_limit``). process: the forward process. global_limit: the patch covers the
+      image from every pixel with zero padding, so the score is the global empirical score and
+      is computed as such (module docstring).
     """
 
     def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape,
@@ -446,9 +499,15 @@ def _patch_mean(score: _PatchScore, x, alpha, sigma2):
     """``(b, d)`` -> ``(b, d)``: the denoiser :math:`M_t` (traceable body, no checks)."""
     b = x.shape[0]
     h, w, c = score.image_shape
+    a, cq = alpha / sigma2, alpha * alpha / (2.0 * sigma2)
+    if score.global_limit:                     # the global empirical posterior (see _setup)
+        g = score.groups[0]
+        sq = g.sq_norms[0] - g.log_counts[0] / cq
+        _, run_sum, run_acc, _ = streaming_softmax_stats(x, g.points[0], sq, g.valid[0], a, cq,
+                                                         g.chunk)
+        return run_acc / run_sum[:, None]
     queries = _patches(x.reshape(b, h, w, c), score.patch_size, score.boundary)   # (b, HW, D)
     dim = queries.shape[2]
-    a, cq = alpha / sigma2, alpha * alpha / (2.0 * sigma2)
     centre = (score.patch_size // 2) * (score.patch_size + 1) * c     # first channel of the centre
     parts = []
     for g in score.groups:
@@ -634,7 +693,7 @@ class ELSMachine(eqx.Module):
 
     def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape, schedule, *,
                  equivariant: bool = True, boundary: str = "zero", times=None,
-                 chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
+                 chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK, levels=None):
         """Build the levels.
 
         Args:
@@ -648,9 +707,16 @@ class ELSMachine(eqx.Module):
             LS levels take the first two).
           times: the times a callable ``schedule`` is read at (e.g. the sampler's grid).
           chunk_size, query_block: as :class:`LocalScore`.
+          levels: optional prebuilt patch scores of ``data`` (a sequence, or a mapping by patch
+            size; :class:`EquivariantScore` or, with ``equivariant=False``, :class:`LocalScore`,
+            with this ``boundary`` and ``process``): used for the sizes they cover instead of
+            building them again (several machines, or a calibration, can share one build).
         """
         if not isinstance(equivariant, bool):
             raise TypeError(f"equivariant: expected True or False, got {equivariant!r}")
+        if not isinstance(process, Process):
+            raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
+                            f"{type(process).__name__}")
         schedule = _as_schedule(schedule, times)
         shape = _image_shape(image_shape)
         boundary = _check_boundary(boundary, local=not equivariant)
@@ -658,8 +724,9 @@ class ELSMachine(eqx.Module):
             _check_patch_size("schedule", size, shape, boundary)
         kind = EquivariantScore if equivariant else LocalScore
         sizes = sorted(set(schedule.patch_sizes))
-        self.levels = tuple(kind(data, process, shape, p, boundary=boundary, chunk_size=chunk_size,
-                                 query_block=query_block) for p in sizes)
+        data = _check_images("data", data, shape)
+        self.levels = _prebuilt("levels", levels, sizes, kind, data, process, shape, boundary,
+                                chunk_size, query_block)
         self.schedule, self.process = schedule, process
         self.level_of_interval = tuple(sizes.index(p) for p in schedule.patch_sizes)
 
@@ -730,12 +797,12 @@ class PatchCalibration(NamedTuple):
     best_patch_size: np.ndarray
 
 
-def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[ArrayLike, "*n d"],
+def calibrate_patch_schedule(key, denoise_fn: Callable | Mapping, data: Float[ArrayLike, "*n d"],
                              held_out: Float[ArrayLike, "*m e"], process: Process, image_shape,
                              times, patch_sizes: Sequence[int], *,
                              equivariant: bool = True, boundary: str = "zero",
-                             chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK
-                             ) -> PatchCalibration:
+                             chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK,
+                             scores=None):
     r"""Fit the ELS machine's :math:`P(t)` to a denoiser: at each time, the patch size of least mismatch.
 
     For each time :math:`t_k` the held-out images :math:`x^j_0` are noised,
@@ -749,12 +816,13 @@ def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[ArrayLike, "
     patch denoiser (ES, or LS with ``equivariant=False``) of the training set at patch size
     :math:`P` -- the calibration of Kamb and Ganguli :cite:`kamb2025analytic`, who choose the
     locality scale per noise level that best matches the trained network's outputs. Ties go to
-    the smaller patch.
+    the smaller patch. Several targets (a mapping ``{name: denoise_fn}``) are calibrated on the
+    same noised images with one evaluation of each patch denoiser.
 
     Args:
       key: a ``jax.random`` key (the noise added to the held-out images).
       denoise_fn: ``denoise_fn(x, t)`` mapping ``(m, d)`` noised images at time ``t`` to
-        ``(m, d)`` estimates of the clean images.
+        ``(m, d)`` estimates of the clean images; or a mapping ``{name: denoise_fn}``.
       data: ``(n, H*W*C)`` the training images of the patch scores (the network's training set).
       held_out: ``(m, H*W*C)`` images to noise and compare on (not in ``data``).
       process: the forward process.
@@ -762,15 +830,21 @@ def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[ArrayLike, "
       times: ``(k,)`` strictly increasing times in ``(0, T]``.
       patch_sizes: candidate odd sizes (distinct).
       equivariant, boundary, chunk_size, query_block: as :class:`ELSMachine`.
+      scores: optional prebuilt patch scores of ``data``, as ``levels`` of :class:`ELSMachine`.
 
     Returns:
-      :class:`PatchCalibration`. Cost: ``k * p`` patch-denoiser evaluations on ``m`` images plus
-      ``k`` calls of ``denoise_fn``.
+      :class:`PatchCalibration` (a ``dict`` of them, by name, for a mapping of targets). Cost:
+      ``k * p`` patch-denoiser evaluations on ``m`` images plus ``k`` calls of each target.
     """
     key = check_key("key", key)
-    if not callable(denoise_fn):
-        raise TypeError(f"denoise_fn: expected a callable denoise_fn(x, t), got "
-                        f"{type(denoise_fn).__name__}")
+    targets = dict(denoise_fn) if isinstance(denoise_fn, Mapping) else {None: denoise_fn}
+    if not targets:
+        raise ValueError("denoise_fn: expected a callable or a non-empty mapping of callables")
+    for name, fn in targets.items():
+        if not callable(fn):
+            where = "" if name is None else f"[{name!r}]"
+            raise TypeError(f"denoise_fn{where}: expected a callable denoise_fn(x, t), got "
+                            f"{type(fn).__name__}")
     if not isinstance(process, Process):
         raise TypeError(f"process: expected a manifold_diffusion Process (VP, VE), got "
                         f"{type(process).__name__}")
@@ -792,20 +866,29 @@ def calibrate_patch_schedule(key, denoise_fn: Callable, data: Float[ArrayLike, "
     if len(set(sizes)) != len(sizes):
         raise ValueError(f"patch_sizes: expected distinct sizes, got {list(patch_sizes)}")
     kind = EquivariantScore if equivariant else LocalScore
-    scores = [kind(data, process, shape, p, boundary=boundary, chunk_size=chunk_size,
-                   query_block=query_block) for p in sizes]
+    scores = _prebuilt("scores", scores, sizes, kind, data, process, shape, boundary, chunk_size,
+                       query_block)
     m, d = held_out.shape
     noise = jax.random.normal(key, (t.size, m, d), held_out.dtype)
-    mismatch = np.zeros((t.size, len(sizes)))
+    mismatch = {name: np.zeros((t.size, len(sizes))) for name in targets}
     for k, tk in enumerate(t):
         alpha, sigma = process.marginal(jnp.asarray(tk, held_out.dtype))
         x_t = alpha * held_out + sigma * noise[k]
-        target = jnp.asarray(denoise_fn(x_t, float(tk)))
-        if target.shape != (m, d):
-            raise ValueError(f"denoise_fn: expected an output of shape {(m, d)}, got {target.shape}")
-        target = target.astype(held_out.dtype)
+        outs = {}
+        for name, fn in targets.items():
+            target = jnp.asarray(fn(x_t, float(tk)))
+            if target.shape != (m, d):
+                where = "" if name is None else f"[{name!r}]"
+                raise ValueError(f"denoise_fn{where}: expected an output of shape {(m, d)}, got "
+                                 f"{target.shape}")
+            outs[name] = target.astype(held_out.dtype)
         for j, score in enumerate(scores):
-            mismatch[k, j] = float(jnp.mean((score.denoise(x_t, float(tk)) - target) ** 2))
-    best = np.asarray(sizes)[np.argmin(mismatch, axis=1)]
-    schedule = PatchSchedule.from_table(t, [int(p) for p in best])
-    return PatchCalibration(schedule, t, tuple(sizes), mismatch, best)
+            patch = score.denoise(x_t, float(tk))
+            for name, target in outs.items():
+                mismatch[name][k, j] = float(jnp.mean((patch - target) ** 2))
+    out = {}
+    for name, table in mismatch.items():
+        best = np.asarray(sizes)[np.argmin(table, axis=1)]
+        schedule = PatchSchedule.from_table(t, [int(p) for p in best])
+        out[name] = PatchCalibration(schedule, t, tuple(sizes), table, best)
+    return out[None] if None in out else out
