@@ -1,4 +1,5 @@
-"""The locality chapter's exercise checker accepts the local score at one pixel and rejects wrong ones."""
+"""The locality chapter's exercise checkers accept the local score at one pixel and the per-image r^2,
+and reject the usual wrong answers."""
 
 import numpy as np
 import pytest
@@ -56,3 +57,27 @@ def test_local_score_pixel_rejects_wrong_answers(mistake, capsys):
 def test_local_score_pixel_rejects_non_functions_and_arrays():
     assert exercises.check(NAME, "not a function", verbose=False) is False
     assert exercises.check(NAME, lambda *args: np.zeros(2), verbose=False) is False
+
+
+def image_r2(predicted, target, *, centre=True, swap=False, pooled=False):
+    """The reference per-image r^2, with switches that turn it into the usual mistakes."""
+    if swap:
+        predicted, target = target, predicted
+    mean = target.mean(axis=1, keepdims=True) if centre else 0.0
+    if pooled:
+        mean = target.mean()
+    return 1 - ((predicted - target) ** 2).sum(1) / ((target - mean) ** 2).sum(1)
+
+
+def test_image_r2_accepts_the_reference():
+    assert exercises.check("locality.image_r2", image_r2, strict=True, verbose=False)
+
+
+@pytest.mark.parametrize("mistake", [
+    dict(centre=False),           # divides by the raw sum of squares
+    dict(swap=True),              # the prediction's variance in the denominator
+    dict(pooled=True),            # one mean over all images instead of each image's own
+])
+def test_image_r2_rejects_wrong_answers(mistake, capsys):
+    wrong = lambda p, t: image_r2(p, t, **mistake)   # noqa: E731
+    assert exercises.check("locality.image_r2", wrong) is False

@@ -10,10 +10,13 @@ import jax.numpy as jnp
 
 import manifold_diffusion as md
 from manifold_diffusion import metrics
+from manifold_diffusion.experiments.locality import accounts, calibration, patch_size, prediction
 from manifold_diffusion.scores import EmpiricalScore, SwitchedScore
 
 _M = "manifold_diffusion.metrics."
 _S = "manifold_diffusion.scores."
+_E = "manifold_diffusion.experiments.locality."
+_KEY = jax.random.key(6)
 _IMG = jax.random.uniform(jax.random.key(0), (4, 16))               # four 4x4 images
 _VE = md.VE(T=4.0)
 _EMP = EmpiricalScore(_IMG, _VE)
@@ -91,4 +94,35 @@ ROWS = [
     (_S + "SwitchedScore.__call__", lambda: SwitchedScore(_EMP, _EMP, 0.5)(_IMG, jnp.ones(2)),
      ValueError, "t"),
     (_S + "SwitchedScore.__call__", lambda: SwitchedScore(_EMP, _EMP, 0.5)(_IMG[0], 1.0), ValueError, "x"),
+    # the chapter's experiments: keys, configs and results are checked by name
+    (_E + "calibration.Config", lambda: calibration.Config(scale="huge"), ValueError, "scale"),
+    (_E + "calibration.Config.at_scale", lambda: calibration.Config.at_scale("huge"), ValueError,
+     "scale"),
+    (_E + "calibration.run", lambda: calibration.run(6, calibration.Config()), TypeError, "key"),
+    (_E + "calibration.run", lambda: calibration.run(_KEY, accounts.Config()), TypeError, "config"),
+    (_E + "calibration.calibrate", lambda: calibration.calibrate("6", calibration.Config()), TypeError,
+     "key"),
+    (_E + "calibration.calibrate", lambda: calibration.calibrate(_KEY, None), TypeError, "config"),
+    (_E + "calibration.plot", lambda: calibration.plot(None), TypeError, "result"),
+    (_E + "calibration.Result.schedule",
+     lambda: calibration.Result(("CNN", "MLP"), None, None, None, None, 9).schedule("UNet"),
+     ValueError, "name"),
+    (_E + "accounts.run", lambda: accounts.run(_KEY, prediction.Config()), TypeError, "config"),
+    (_E + "accounts.run", lambda: accounts.run(None, accounts.Config()), TypeError, "key"),
+    (_E + "accounts.plot", lambda: accounts.plot("result"), TypeError, "result"),
+    (_E + "accounts.plot_samples", lambda: accounts.plot_samples(3), TypeError, "result"),
+    (_E + "patch_size.run", lambda: patch_size.run(_KEY, accounts.Config()), TypeError, "config"),
+    (_E + "patch_size.plot", lambda: patch_size.plot(None), TypeError, "result"),
+    (_E + "patch_size.plot_samples", lambda: patch_size.plot_samples(None), TypeError, "result"),
+    (_E + "patch_size.frame", lambda: patch_size.frame(_KEY, None, 3), TypeError, "config"),
+    (_E + "patch_size.frame", lambda: patch_size.frame(0, patch_size.Config(), 3), TypeError, "key"),
+    (_E + "patch_size.frame", lambda: patch_size.frame(_KEY, patch_size.Config(), 4), ValueError,
+     "patch_size"),
+    (_E + "patch_size.plot_frame", lambda: patch_size.plot_frame(None), TypeError, "result"),
+    (_E + "patch_size.patch_widget", lambda: patch_size.patch_widget(_KEY, None), TypeError, "config"),
+    (_E + "prediction.run", lambda: prediction.run(_KEY, calibration.Config()), TypeError, "config"),
+    (_E + "prediction.plot", lambda: prediction.plot(None), TypeError, "result"),
+    (_E + "prediction.plot_denoisers", lambda: prediction.plot_denoisers(None), TypeError, "result"),
+    (_E + "prediction.plot_samples", lambda: prediction.plot_samples(None), TypeError, "result"),
+    (_E + "prediction.table", lambda: prediction.table({}), TypeError, "result"),
 ]

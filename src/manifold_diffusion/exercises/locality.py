@@ -6,6 +6,7 @@ import numpy as np
 from ..data import load_digits
 from ..keys import named_keys
 from ..processes import VP
+from ..metrics import image_r2
 from ..scores import LocalScore
 from ._registry import checker
 
@@ -73,3 +74,35 @@ def _check_local_score_pixel(answer):
             "the patch of each training image at the same position, zero outside the image; the "
             "score is (alpha * weighted centre pixel - x(p)) / sigma^2.")
     return "It matches LocalScore at interior, edge and corner pixels, and at small noise."
+
+
+@checker("locality.image_r2")
+def _check_image_r2(answer):
+    r"""``answer(predicted, target)``: the per-image :math:`r^2` of ``target`` by ``predicted``.
+
+    Both are ``(b, d)`` NumPy arrays of images (one per row); the answer is the ``(b,)`` array
+
+    .. math:: r^2_a = 1 - \frac{\sum_p (\hat y_{ap} - y_{ap})^2}{\sum_p (y_{ap} - \bar y_a)^2},
+
+    with :math:`\bar y_a` the mean pixel of target image :math:`a`; it is checked against
+    :func:`~manifold_diffusion.metrics.image_r2`.
+    """
+    assert callable(answer), "the answer must be a function answer(predicted, target)"
+    keys = named_keys(jax.random.key(2026), "target", "offset", "noise")
+    digits = np.asarray(load_digits(keys.target, n_train=12).train, np.float64)
+    cases = [
+        ("a noisy copy of each digit", digits + 0.2 * np.asarray(
+            jax.random.normal(keys.noise, digits.shape), np.float64), digits),
+        ("digits shifted by very different offsets (each image's own mean matters)",
+         digits[::-1] + 0.0, digits + np.asarray(jax.random.uniform(keys.offset, (12, 1)),
+                                                 np.float64) * 5),
+        ("the target itself", digits.copy(), digits.copy()),
+    ]
+    for what, predicted, target in cases:
+        want = np.asarray(image_r2(predicted, target), np.float64)
+        got = np.asarray(answer(predicted.copy(), target.copy()), np.float64)
+        assert got.shape == want.shape, f"for {what}: return one value per image, shape {want.shape}, got {got.shape}"
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-5), (
+            f"for {what}: got {np.round(got[:4], 4)}..., expected {np.round(want[:4], 4)}.... "
+            "The denominator is the target image's own spread around its own mean pixel.")
+    return "It matches metrics.image_r2 on noisy copies, offset images and exact predictions."

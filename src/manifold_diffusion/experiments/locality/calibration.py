@@ -22,6 +22,7 @@ import jax
 import numpy as np
 
 from ... import plotting
+from ...keys import check_key
 from ...scores import PatchSchedule, calibrate_patch_schedule
 from ..digits import denoisers
 from ..harness import ExperimentConfig, Meta, experiment
@@ -46,7 +47,7 @@ class Config(ExperimentConfig):
     n_held_out: int = 64
     overrides = {
         "quick": dict(cnn=_QUICK.cnn, mlp=_QUICK.mlp, sigmas=(0.1, 0.4, 1.6, 6.4),
-                      patch_sizes=(1, 3, 7, 15), n_held_out=32),
+                      patch_sizes=(1, 5, 15), n_held_out=32),
         "large": dict(cnn=_LARGE.cnn, mlp=_LARGE.mlp,
                       sigmas=tuple(float(v) for v in np.round(np.geomspace(0.03, 8.0, 14), 4)),
                       patch_sizes=(1, 3, 5, 7, 9, 11, 13, 15), n_held_out=256),
@@ -67,6 +68,7 @@ class Result(NamedTuple):
       mismatch: ``(2, k, p)`` mean squared pixel mismatch, network against patch denoiser.
       best: ``(2, k)`` the chosen size per level.
       receptive_field: of the CNN, in pixels.
+      cnn_desc: the CNN's size in words (channels, convolutions, training steps).
       meta.
     """
 
@@ -76,6 +78,7 @@ class Result(NamedTuple):
     mismatch: np.ndarray
     best: np.ndarray
     receptive_field: int
+    cnn_desc: str = ""
     meta: Meta | None = None
 
     def schedule(self, name: str) -> PatchSchedule:
@@ -89,7 +92,7 @@ class Result(NamedTuple):
         """Per network (``cnn_``, ``mlp_``): the size at the smallest and largest level, the
         largest size chosen, and how many levels chose the whole image (the largest candidate);
         the CNN's receptive field and the levels' range."""
-        out = {"rf": self.receptive_field, "sigma_min": float(self.sigmas[0]),
+        out = {"rf": self.receptive_field, "cnn_desc": self.cnn_desc, "sigma_min": float(self.sigmas[0]),
                "sigma_max": float(self.sigmas[-1]), "p_top": int(self.patch_sizes[-1]),
                "n_levels": len(self.sigmas)}
         for name, row in zip(self.names, self.best):
@@ -104,6 +107,7 @@ class Result(NamedTuple):
 
 def calibrate(key, config: Config) -> Result:
     """The calibration (without ``meta``), computed once per key and config in this process."""
+    key = check_key("key", key)
     _common.check_result(config, Config, "config")
 
     def make():
@@ -120,7 +124,9 @@ def calibrate(key, config: Config) -> Result:
         return Result(("CNN", "MLP"), np.asarray(config.sigmas, np.float64),
                       np.asarray(rows[0].patch_sizes), np.stack([c.mismatch for c in rows]),
                       np.stack([c.best_patch_size for c in rows]),
-                      _common.receptive_field(config.cnn))
+                      _common.receptive_field(config.cnn),
+                      f"{config.cnn.width} channels, {config.cnn.depth} convolutions, "
+                      f"{config.cnn.n_steps} training steps")
 
     return _common.memo(("calibration", _common.key_id(key), config), make)
 
@@ -132,7 +138,7 @@ def run(key, config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Left and middle: the mismatch of each patch size relative to the best at each noise level,
+    r"""Left and middle: the mismatch of each patch size relative to the best at each noise level,
     :math:`\log_{10}` (mismatch / smallest mismatch), for the CNN and the MLP (the chosen size
     circled). Right: the calibrated :math:`P(\sigma)` of both, with the CNN's receptive field."""
     _common.check_result(result, Result, "result")

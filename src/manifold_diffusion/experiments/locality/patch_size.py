@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import metrics, plotting
+from ...keys import check_key
 from ..harness import ExperimentConfig, Meta, experiment
 from . import _common
 
@@ -41,7 +42,7 @@ class Config(ExperimentConfig):
     n_samples: int = 100
     n_ode_steps: int = 24
     mosaic_patch_size: int = 3
-    overrides = {"quick": dict(patch_sizes=(1, 3, 7, 15), n_samples=32, n_ode_steps=10),
+    overrides = {"quick": dict(patch_sizes=(1, 5, 15), n_samples=32, n_ode_steps=10),
                  "large": dict(patch_sizes=(1, 3, 5, 7, 9, 11, 13, 15), n_samples=400,
                                n_ode_steps=32)}
 
@@ -71,17 +72,19 @@ class Result(NamedTuple):
         return self.rows[:, COLUMNS.index(name)]
 
     def summary(self) -> dict:
-        """``p<P>_<column>`` for every patch size and column; ``copies_`` and ``held_`` rows; the
-        patch size of highest confidence among those with less than 5 % memorized
-        (``best_p``)."""
-        out = {}
-        for tag, row in [(f"p{p}", r) for p, r in zip(self.patch_sizes, self.rows)] + [
-                ("copies", self.copies), ("held", self.held_out)]:
-            out.update({f"{tag}_{c}": float(v) for c, v in zip(COLUMNS, row)})
+        """``p<P>_<column>`` for every patch size and column; ``copies_`` and ``held_`` rows; and,
+        under names that exist at every scale, ``first_``, ``last_`` and ``best_`` rows: the
+        smallest and largest patch size, and the one of highest classifier confidence among those
+        with less than 5 % memorized samples (``best_p``, ``first_p``, ``last_p`` their sizes)."""
         new = np.flatnonzero(self.column("memorized") < 0.05)
         best = new[np.argmax(self.column("confidence")[new])] if new.size else len(self.rows) - 1
-        out["best_p"] = int(self.patch_sizes[best])
-        out["first_p"], out["last_p"] = int(self.patch_sizes[0]), int(self.patch_sizes[-1])
+        named = {"first": 0, "best": int(best), "last": len(self.rows) - 1}
+        out = {f"{tag}_p": int(self.patch_sizes[i]) for tag, i in named.items()}
+        rows = [(f"p{p}", r) for p, r in zip(self.patch_sizes, self.rows)]
+        rows += [(tag, self.rows[i]) for tag, i in named.items()]
+        rows += [("copies", self.copies), ("held", self.held_out)]
+        for tag, row in rows:
+            out.update({f"{tag}_{c}": float(v) for c, v in zip(COLUMNS, row)})
         return out
 
 
@@ -167,6 +170,7 @@ class Frame(NamedTuple):
 
 def frame(key, config: Config, patch_size: int, n_samples: int = 24) -> Frame:
     """``n_samples`` samples of the ES at ``patch_size`` (the same prior draws for every size)."""
+    key = check_key("key", key)
     _common.check_result(config, Config, "config")
     sets = _common.digit_sets(key)
     x = _common.samples(key, ("es", int(patch_size)), _common.equivariant(key, int(patch_size)),
@@ -193,5 +197,6 @@ def patch_widget(key, config: Config, patch_sizes=(1, 3, 5, 7, 9, 11, 13, 15), *
     (:func:`~manifold_diffusion.widgets.slider`). Its static twin is :func:`plot_samples`."""
     from ... import widgets
 
+    _common.check_result(config, Config, "config")
     return widgets.slider([int(p) for p in patch_sizes], lambda p: frame(key, config, int(p)),
                           plot_frame, value=value, description="patch size", draw_now=draw_now)

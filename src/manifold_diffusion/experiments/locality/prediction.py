@@ -155,6 +155,8 @@ class Result(NamedTuple):
             adv = self.advantage[i]
             out[f"{n}_adv"], out[f"{n}_adv_low"], out[f"{n}_adv_high"] = adv.median, adv.low, adv.high
             out[f"{n}_rival"] = self.rival[i]
+            rival = self.summaries[i][self.accounts.index(self.rival[i])]
+            out[f"{n}_rival_median"] = rival.median
             out[f"{n}_h"], out[f"{n}_switch"] = self.best_bandwidth[i], self.best_switch[i]
             for acc, tag in (("ELS", "els"), ("smoothed", "smoothed"), ("geometric", "geometric"),
                              ("noisy input", "input")):
