@@ -51,7 +51,7 @@ from ..harness import ExperimentConfig, Meta, experiment
 from . import _common
 from .calibration import Config as CalibrationConfig, calibrate
 
-__all__ = ["ACCOUNTS", "Config", "Result", "run", "plot", "plot_denoisers", "plot_samples", "table"]
+__all__ = ["ACCOUNTS", "DENOISER_ACCOUNTS", "PAPER_R2_MNIST", "Config", "Result", "run", "plot", "plot_denoisers", "plot_samples", "table"]
 
 #: The rows of the comparison, in order (``"ELS (CNN-calibrated)"`` is the same as ``"ELS"``
 #: for the CNN).
