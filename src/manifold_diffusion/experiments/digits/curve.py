@@ -71,9 +71,9 @@ class Config(ExperimentConfig):
     target: float = 0.2
     n_samples: int = 100
     n_draws: int = 8
-    n_steps: int = 60
+    n_steps: int = 40
     table: int = 512
-    overrides = {"quick": dict(train_sizes=(8, 32), n_samples=32, n_draws=4, n_steps=20, table=256),
+    overrides = {"quick": dict(train_sizes=(8, 32), n_samples=32, n_draws=4, n_steps=12, table=128),
                  "large": dict(train_sizes=(8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256),
                                iso_factors=(1.0, 2.0, 3.0, 4.0, 5.0),
                                adapted_factors=(0.15, 0.25, 0.5, 0.75, 1.0), n_samples=1000,
@@ -119,6 +119,7 @@ class Result(NamedTuple):
             out[f"{tag}_tangent_error"] = float(self.tangent_error[i])
             for k, name in enumerate(("iso", "oracle", "estimated")):
                 out[f"{tag}_{name}"] = float(self.matched[i, k])
+                out[f"{tag}_{name}_ratio"] = float(self.matched[i, k] / (self.target * self.spacing[i]))
                 out[f"{tag}_{name}_gap"] = float(np.nanmax(self.gap[i, k]))
         return out
 
@@ -200,11 +201,13 @@ def plot(result: Result):
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.3, height=2.9)
         ax = axes[0, 0]
+        novelty = result.target * result.spacing
         for k, (name, marker) in enumerate(zip(KERNELS, ("o", "s", "^"))):
-            ax.plot(n, result.matched[:, k], marker + "-", label=name)
+            ax.plot(n, result.matched[:, k] / novelty, marker + "-", label=name)
+        ax.axhline(1.0, color="0.6", ls=":", lw=1, label="1 : 1")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("training images on the curve $N$")
-        ax.set_ylabel(f"distance to the curve at novelty {result.target:g} x spacing")
+        ax.set_ylabel("distance to the curve / novelty")
         ax.set_yscale("log")
         ax.legend(fontsize=7)
         top = ax.secondary_xaxis("top", functions=(lambda x: x, lambda x: x))
@@ -217,7 +220,8 @@ def plot(result: Result):
         ax.set_xlabel("training images on the curve $N$")
         ax.set_ylabel(r"tangent error $1 - |\cos|$, local PCA")
         return plotting.finish(fig, result.meta, f"curve length {result.length:.1f}, reach "
-                               f"{result.reach:.2f}; oracle: the true curve's tangents (idealised)")
+                               f"{result.reach:.2f}; at matched novelty {result.target:g} x spacing; "
+                               "oracle: the true curve (idealised)")
 
 
 def plot_samples(result: Result):

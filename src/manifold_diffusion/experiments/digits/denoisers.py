@@ -139,7 +139,7 @@ class Config(ExperimentConfig):
     steps.
     """
 
-    mlp: Recipe = Recipe("mlp", width=256, depth=3, n_steps=6000, batch_size=256)
+    mlp: Recipe = Recipe("mlp", width=256, depth=3, n_steps=5000, batch_size=256)
     cnn: Recipe = Recipe("cnn", width=32, depth=4, n_steps=4000, batch_size=64)
     n_samples: int = 850
     n_ode_steps: int = 32
@@ -245,12 +245,12 @@ def plot_samples(result: Result):
     """24 samples of each network (same prior draws) above their nearest training digits."""
     _shared.check_result(result, Result, "result")
     with plotting.style():
-        fig, axes = plotting.figure(1, 4, width=6.4, height=1.0)
+        fig, axes = plotting.figure(1, 4, width=6.0, height=1.25)
         for i, name in enumerate(result.names):
             rep = result.reports[i]
-            plotting.image_grid(axes[2 * i, 0], result.samples[i], ncols=24)
+            plotting.image_grid(axes[2 * i, 0], result.samples[i], ncols=12)
             axes[2 * i, 0].set_title(f"{name}: memorized {rep.memorized:.2f}, mean distance to the "
                                      f"nearest training digit {rep.novelty:.2f}", fontsize=8)
-            plotting.image_grid(axes[2 * i + 1, 0], result.neighbours[i], ncols=24)
+            plotting.image_grid(axes[2 * i + 1, 0], result.neighbours[i], ncols=12)
             axes[2 * i + 1, 0].set_title("their nearest training digits", fontsize=8)
         return plotting.finish(fig, result.meta)

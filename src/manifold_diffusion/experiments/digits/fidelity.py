@@ -13,8 +13,8 @@ novelty** (mean distance of a sample to its nearest training digit):
   :math:`k`;
 - **KDE**, noise: a training digit plus Gaussian noise of std :math:`h`
   (:class:`~manifold_diffusion.kde.GaussianKDE`), over a range of :math:`h`;
-- the two ends: **copies** of the training digits (a perfect memorizer: novelty 0 and the
-  fidelity of real digits on every statistic) and the 97 **held-out** digits (real new digits;
+- the two ends: **copies** of ``n_samples`` training digits (a perfect memorizer: novelty 0 and
+  the fidelity of real digits on every statistic) and the 97 **held-out** digits (real new digits;
   their Fréchet distances are not comparable, being from 97 images instead of 850).
 
 The statistics (:func:`~manifold_diffusion.metrics.fidelity_report`, judged on :math:`S_2` by a
@@ -58,7 +58,7 @@ class Config(ExperimentConfig):
     knn_k: tuple = (2, 3, 4, 6, 8, 16, 32, 64, 128, 256)
     kde_bandwidths: tuple = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
     n_samples: int = 850
-    overrides = {"quick": dict(knn_k=(2, 8, 64, 256), kde_bandwidths=(0.05, 0.15, 0.3), n_samples=200)}
+    overrides = {"quick": dict(knn_k=(2, 8, 256), kde_bandwidths=(0.05, 0.3), n_samples=200)}
 
 
 class Result(NamedTuple):
@@ -88,6 +88,7 @@ class Result(NamedTuple):
                "knn_novelty_min": float(self.knn[:, 1].min()), "knn_novelty_max": float(self.knn[:, 1].max()),
                "kde_novelty_min": float(self.kde[:, 1].min()), "kde_novelty_max": float(self.kde[:, 1].max())}
         for i, k in enumerate(self.knn_k):
+            out[f"knn{int(k)}_novelty"] = float(self.knn[i, 1])
             out[f"knn{int(k)}_conf"] = float(self.knn[i, 2])
             out[f"knn{int(k)}_tv"] = float(self.knn[i, 5])
         return out
@@ -110,8 +111,11 @@ def run(key, config: Config) -> Result:
                                                      config.n_samples)
         kde.append(np.asarray(_shared.judge_report(judge, x)))
         shown[f"KDE, h = {h:g}"] = np.asarray(x[:12])
+    # copies: as many training digits as there are samples of each baseline (the Fréchet
+    # distance depends on the sample size; at the default scale that is all of S1)
+    copies = sets.first[:min(config.n_samples, sets.first.shape[0])]
     return Result(np.asarray(config.knn_k), np.stack(knn), np.asarray(config.kde_bandwidths),
-                  np.stack(kde), _shared.judge_report(judge, sets.first),
+                  np.stack(kde), _shared.judge_report(judge, copies),
                   _shared.judge_report(judge, sets.held_out), judge.accuracy, shown)
 
 
@@ -199,23 +203,26 @@ def plot(result: Result, generators: dict | None = None):
               ("total_variation", "total variation"), ("frechet_pca", "Fréchet distance, PCA-16"))
     fields = FidelityReport._fields
     with plotting.style():
-        fig, axes = plotting.figure(4, width=2.3, height=2.4)
-        for ax, (name, label) in zip(axes[0], panels):
+        fig, axes = plotting.figure(2, 2, width=2.9, height=2.3)
+        for ax, (name, label) in zip(axes.ravel(), panels):
             i = fields.index(name)
-            ax.plot(result.knn[:, 1], result.knn[:, i], "s-", color="C1", label="kNN average (k)")
+            ax.plot(result.knn[:, 1], result.knn[:, i], "s-", ms=4, color="C1", label="kNN average (labels: k)")
             for k, x, y in zip(result.knn_k, result.knn[:, 1], result.knn[:, i]):
-                ax.annotate(f"{int(k)}", (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points")
-            ax.plot(result.kde[:, 1], result.kde[:, i], "^-", color="C2", label="KDE (h)")
+                if k in (2, 8, 64, 256):
+                    ax.annotate(f"{int(k)}", (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points")
+            ax.plot(result.kde[:, 1], result.kde[:, i], "^-", ms=4, color="C2", label="KDE")
             ax.plot([0.0], [getattr(result.copies, name)], "*", ms=9, color="k", label="copies of S₁")
             if name != "frechet_pca":
-                ax.plot([result.held_out.novelty], [getattr(result.held_out, name)], "P", ms=8,
+                ax.plot([result.held_out.novelty], [getattr(result.held_out, name)], "P", ms=7,
                         color="C7", label="held-out digits")
             for j, (gen, rep) in enumerate(generators.items()):
                 ax.plot([rep.novelty], [getattr(rep, name)], "o", ms=7, color=f"C{3 + j}", label=gen)
-            ax.set_xlabel("novelty (distance to nearest S₁ digit)")
+            ax.set_xlabel("novelty")
             ax.set_title(label, fontsize=8.5)
             if name == "frechet_pca":
                 ax.set_yscale("log")
-        axes[0, 0].legend(fontsize=6)
-        return plotting.finish(fig, result.meta, "each statistic of a generator is compared with "
-                               "the baselines at its own novelty; judge: classifier and PCA of S₂")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+        return plotting.finish(fig, result.meta, "novelty: mean distance to the nearest S₁ digit; each "
+                               "statistic of a generator is compared with the baselines at its own "
+                               "novelty; judge: classifier and PCA of S₂")

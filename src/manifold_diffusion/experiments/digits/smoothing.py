@@ -56,11 +56,11 @@ class Config(ExperimentConfig):
     bandwidths: tuple = (0.0, 0.3, 0.4, 0.5)
     n_samples: int = 1000
     n_draws: int = 8
-    n_steps: int = 100
+    n_steps: int = 60
     t_min: float = 1e-3
     pca_dim: int = 16
     mode_radius: float = 0.1
-    overrides = {"quick": dict(bandwidths=(0.0, 0.4), n_samples=200, n_draws=4, n_steps=30),
+    overrides = {"quick": dict(bandwidths=(0.0, 0.4), n_samples=200, n_draws=4, n_steps=20),
                  "large": dict(bandwidths=(0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6),
                                n_draws=64, n_steps=200)}
 
@@ -158,8 +158,10 @@ def run(key, config: Config) -> Result:
         emp = EmpiricalScore(train, process)
         rows, reports, shown = [], [], []
         for i, h in enumerate(config.bandwidths):
-            score = emp if h == 0 else ResampledSmoothedScore(
-                emp, float(h), config.n_draws, _shared.child(keys.smoothing_draws, f"h{i}"))
+            # h = 0 too goes through the smoothed score (every displacement is then 0: exactly the
+            # empirical score), so that all bandwidths share one compiled sampler
+            score = ResampledSmoothedScore(emp, float(h), config.n_draws,
+                                           _shared.child(keys.smoothing_draws, f"h{i}"))
             z = sample(keys.smoothing_noise, score, process, config.n_samples, grid, denoise=True)
             x = to_pixels(z)
             rep = _shared.judge_report(judge, x[:judge.reference.shape[0]])

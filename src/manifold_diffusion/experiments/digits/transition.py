@@ -69,8 +69,8 @@ class Config(ExperimentConfig):
     n_samples: int = 200
     n_ode_steps: int = 32
     overrides = {
-        "quick": dict(train_sizes=(1, 16, 256), n_seeds=1, width=64, n_steps=300, n_samples=64,
-                      n_ode_steps=12),
+        "quick": dict(train_sizes=(1, 64), n_seeds=1, width=64, n_steps=300, n_samples=64,
+                      n_ode_steps=10),
         "large": dict(train_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 850), n_seeds=5, width=512,
                       depth=4, n_steps=30_000, batch_size=256, n_samples=1000, n_ode_steps=64),
     }
