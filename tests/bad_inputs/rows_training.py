@@ -43,6 +43,8 @@ ROWS = [
     ("manifold_diffusion.training.Denoiser", lambda: tr.Denoiser("mlp"), TypeError, "network"),
     ("manifold_diffusion.training.Denoiser", lambda: tr.Denoiser(_MLP, sigma_data=-1.0),
      ValueError, "sigma_data"),
+    ("manifold_diffusion.training.Denoiser", lambda: tr.Denoiser(_MLP, preconditioning="ve"),
+     ValueError, "preconditioning"),
     ("manifold_diffusion.training.Denoiser.apply",
      lambda: _DEN.apply(_DEN.init(_KEY), jnp.zeros((3, 2)), 0.1), ValueError, "y"),
     ("manifold_diffusion.training.Denoiser.apply",

@@ -8,9 +8,8 @@ __all__ = []
 
 
 def _reference_epoch(epochs, val_loss):
-    from ..experiments.learned_scores import best_epoch_from_validation
-
-    return best_epoch_from_validation(epochs, val_loss)
+    """The early-stopping epoch: the checkpoint with the smallest held-out loss."""
+    return int(np.asarray(epochs)[int(np.argmin(np.asarray(val_loss)))])
 
 
 @checker("learned.early_stopping")

@@ -6,7 +6,9 @@ The engine (every chapter trains through it):
   :class:`MLPNetwork` (Swish, Fourier features of the noise label) and
   :class:`RandomFeatureNetwork` (frozen ReLU features, trained output layer);
 - :mod:`.denoiser` -- :class:`Denoiser`, the EDM-preconditioned :math:`D(y, \sigma)`
-  (:cite:`karras2022elucidating`), and :func:`denoiser_score`, its score under a VE or VP process;
+  (:cite:`karras2022elucidating`; ``preconditioning="score"``: the network is the score, as in
+  Li et al.'s random-feature theorems), and :func:`denoiser_score`, its score under a VE or VP
+  process;
 - :mod:`.noise_levels` -- training noise levels :class:`LogNormalSigma`,
   :class:`LogUniformSigma`, :class:`SongVESigma`, and their shares below given levels
   (:func:`sigma_shares`, :func:`sigma_share_table`);
@@ -14,7 +16,7 @@ The engine (every chapter trains through it):
   ``"sigma"``;
 - :mod:`.fitting` -- :func:`fit` / :func:`fit_seeds`: one jitted ``lax.scan`` with an EMA of the
   parameters and raw/EMA checkpoints, ``vmap``-ed over seeds, padded training sets and
-  hyper-parameters; :func:`select`;
+  hyper-parameters; :func:`make_fit_step` (the scan body, for custom loops); :func:`select`;
 - :mod:`.gradient_flow` -- random features trained by exact gradient flow on a fixed loss
   (:func:`random_feature_flow`: any training time from one eigendecomposition);
 - :mod:`.readout` -- :math:`\mathrm{KL}(p_0\|p_\theta)` at a stated read-out noise level, by the
@@ -33,7 +35,7 @@ and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP
 from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
                networks_conv, noise_levels, readout, store)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
-from .denoiser import Denoiser, DenoiserScore, denoiser_score, edm_coefficients
+from .denoiser import PRECONDITIONINGS, Denoiser, DenoiserScore, denoiser_score, edm_coefficients
 from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
 from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, make_fit_step, select
 from .gradient_flow import (FixedDraws, RandomFeatureFlow, fixed_draws, fixed_draws_loss,
@@ -53,7 +55,7 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
            "ConvNetwork", "conv2d",
-           "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients",
+           "Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients", "PRECONDITIONINGS",
            "SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
            "sigma_shares", "sigma_share_table",
            "DENOISING_WEIGHTINGS", "denoising_loss", "loss_weight",

@@ -38,7 +38,10 @@ from .._checks import check_positive
 from ..processes import Process
 from .networks import check_network
 
-__all__ = ["Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients"]
+__all__ = ["Denoiser", "DenoiserScore", "denoiser_score", "edm_coefficients", "PRECONDITIONINGS"]
+
+#: The parametrisations :class:`Denoiser` offers.
+PRECONDITIONINGS = ("edm", "score")
 
 
 def edm_coefficients(sigma, sigma_data: float):
@@ -51,6 +54,19 @@ def edm_coefficients(sigma, sigma_data: float):
     return sd2 / (s2 + sd2), sigma * sigma_data / root, 1.0 / root, 0.25 * jnp.log(sigma)
 
 
+def _as_python_float(value):
+    """A NumPy or 0-d JAX scalar as a Python float (a static field must be hashable); anything
+    else is returned as is for ``__check_init__`` to reject."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    try:
+        if np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.number):
+            return float(value)
+    except TypeError:
+        pass
+    return value
+
+
 class Denoiser(eqx.Module):
     r"""EDM-preconditioned denoiser :math:`D(y, \sigma)` around a network :math:`F` (module docstring).
 
@@ -61,13 +77,22 @@ class Denoiser(eqx.Module):
       network: :math:`F`, e.g. :class:`~.networks.MLPNetwork` or
         :class:`~.networks.RandomFeatureNetwork`.
       sigma_data: :math:`\sigma_d > 0`, the data's standard deviation per coordinate.
+      preconditioning: ``"edm"`` (default, above) or ``"score"``: :math:`D = y + \sigma^2
+        F(y, c_{\rm noise})`, i.e. the network's output *is* the score
+        :math:`(D - y)/\sigma^2` -- the parametrisation of :cite:`li2023generalization`'s
+        random-feature theorems (there the score error at small :math:`\sigma` is the network's
+        own, not amplified by :math:`c_{\rm out}/\sigma^2 \approx 1/\sigma` as with EDM).
     """
 
     network: eqx.Module = eqx.field(static=True)
-    sigma_data: float = eqx.field(static=True, default=0.5)
+    sigma_data: float = eqx.field(static=True, default=0.5, converter=_as_python_float)
+    preconditioning: str = eqx.field(static=True, default="edm")
 
     def __check_init__(self):
         check_network(self.network)
+        if self.preconditioning not in PRECONDITIONINGS:
+            raise ValueError(f"preconditioning: expected one of {PRECONDITIONINGS}, got "
+                             f"{self.preconditioning!r}")
         if not (isinstance(self.sigma_data, (int, float, np.floating)) and self.sigma_data > 0
                 and np.isfinite(self.sigma_data)):
             raise ValueError(f"sigma_data: expected a finite number > 0, got {self.sigma_data!r}")
@@ -82,7 +107,12 @@ class Denoiser(eqx.Module):
         return self.network.init(key, dtype)
 
     def coefficients(self, sigma):
-        """``(c_skip, c_out, c_in, c_noise)`` at ``sigma`` (:func:`edm_coefficients`)."""
+        r"""``(c_skip, c_out, c_in, c_noise)`` at ``sigma``: :func:`edm_coefficients`, or for
+        ``preconditioning="score"`` :math:`(1, \sigma^2, 1, \tfrac14\ln\sigma)`."""
+        if self.preconditioning == "score":
+            sigma = jnp.asarray(sigma)
+            one = jnp.ones_like(sigma)
+            return one, sigma * sigma, one, 0.25 * jnp.log(sigma)
         return edm_coefficients(sigma, self.sigma_data)
 
     def apply(self, params, y: Float[Array, "b d"], sigma) -> Float[Array, "b d"]:

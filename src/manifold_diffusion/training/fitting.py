@@ -73,13 +73,16 @@ class FitResult(NamedTuple):
 
 def select(tree, *index):
     """The sub-pytree at ``index`` of every leaf, e.g. ``select(result.ema_checkpoints, j, c)``
-    for seed ``j``'s EMA parameters at checkpoint ``c`` (integers or slices, one per leading axis)."""
+    for seed ``j``'s EMA parameters at checkpoint ``c`` (integers, integer arrays or slices, one
+    per leading axis)."""
     leaves = jax.tree_util.tree_leaves(tree)
     if not leaves:
         raise ValueError("tree: expected a pytree with array leaves, got one without leaves")
     for i in index:
-        if not isinstance(i, (int, np.integer, slice)) or isinstance(i, bool):
-            raise TypeError(f"index: expected integers or slices, got {i!r}")
+        ok = (isinstance(i, (int, np.integer, slice)) and not isinstance(i, bool)) or (
+            hasattr(i, "dtype") and jnp.issubdtype(i.dtype, jnp.integer))
+        if not ok:
+            raise TypeError(f"index: expected integers, integer arrays or slices, got {i!r}")
     if any(jnp.ndim(leaf) < len(index) for leaf in leaves):
         raise ValueError(f"index: {len(index)} indices, but a leaf of tree has fewer axes")
     return jax.tree_util.tree_map(lambda a: a[index], tree)
