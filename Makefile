@@ -18,7 +18,7 @@ book: $(INSTALLED)  ## build the book at MD_SCALE (unset: large on a GPU, defaul
 
 test: $(INSTALLED)  ## unit tests, float64 pass, quick book build with -W, the site in a browser
 	$(PY) -m pytest
-	MD_X64=1 $(PY) -m pytest tests/test_scores.py tests/test_samplers.py tests/test_manifolds.py -q
+	MD_X64=1 $(PY) -m pytest tests/test_scores.py tests/test_samplers.py tests/test_manifolds.py tests/test_patch.py::test_patch_scores_match_brute_force_loop tests/test_patch.py::test_full_patch_is_the_global_empirical_score tests/test_patch.py::test_deduplication_merges_repeated_patches -q
 	$(PY) tools/build_book.py --scale quick --output _build/quick --strict
 	tools/ensure_chromium.sh
 	$(PY) -m pytest tests/test_site.py --site _build/quick/_build/html -q

@@ -16,12 +16,14 @@ r"""Metrics of memorization and generalization.
 - :mod:`.matching` -- :func:`at_novelty`, a value read off a sweep at matched novelty;
 - :mod:`.bootstrap` -- bootstrap intervals of intrinsic-dimension estimates;
 - :mod:`.fidelity` -- fidelity without blur bias (classifier confidence and class entropy,
-  sharpness, Fréchet distance, distinct modes) and the k-nearest-neighbour-average baseline.
+  sharpness, Fréchet distance, distinct modes) and the k-nearest-neighbour-average baseline;
+- :mod:`.patches` -- per-image :math:`r^2` of one generator against another (samples and
+  denoisers) with bootstrap intervals, and the patch-mosaic check of the locality chapter.
 """
 
 from . import bootstrap, lattice, matching, shape
-from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors, rates,
-               transport, two_sample)
+from . import (coverage, density1d, distances, fidelity, intrinsic_dim, memorization, neighbors,
+               patches, rates, transport, two_sample)
 from .density1d import (HistogramDivergence, KSResult, coordinate_divergence, histogram_divergence,
                         ks_distance)
 from .distances import (DistanceSummary, TangentNormalSplit, distance_to_manifold, summarize_distances,
@@ -33,6 +35,8 @@ from .intrinsic_dim import IntrinsicDimension, levina_bickel, two_nn
 from .memorization import (MemorizationReport, fraction_memorized, memorization_ratio,
                            memorization_report, training_spacing)
 from .neighbors import Neighbors, nearest_neighbors
+from .patches import (MosaicReport, R2Summary, denoiser_r2, image_r2, mosaic_report,
+                      patch_distances, summarize_r2)
 from .rates import SlopeFit, fit_loglog_slope
 from .lattice import LatticeStats, gap_centre_fraction, lattice_offsets, lattice_stats
 from .shape import fourier_amplitude
@@ -60,4 +64,6 @@ __all__ = [
     "fidelity", "LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
     "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
     "count_modes", "knn_average_samples", "FidelityReport", "fidelity_report",
+    "patches", "image_r2", "R2Summary", "summarize_r2", "denoiser_r2", "patch_distances",
+    "MosaicReport", "mosaic_report",
 ]

@@ -15,10 +15,16 @@
 - :mod:`.coarse` -- coarse scores: the geometric score of a projector, the smoothed empirical
   score with its bandwidth rule, the two-stage coarse sampler;
 - :func:`cfdm_sample` (with :func:`cfdm_denoiser`, :func:`cfdm_velocity`) -- smoothed
-  closed-form diffusion (sigma-CFDM), a training-free generator of barycentres.
+  closed-form diffusion (sigma-CFDM), a training-free generator of barycentres;
+- :class:`LocalScore`, :class:`EquivariantScore`, :class:`ELSMachine` -- patch-wise empirical
+  scores of images (local, equivariant, and with a patch-size schedule :class:`PatchSchedule`),
+  the optimal scores of convolutional denoisers; :func:`calibrate_patch_schedule` fits the
+  schedule to a trained denoiser;
+- :class:`SwitchedScore` -- one score above a switching time, another below it (the coarse-score
+  generator of :func:`hybrid_sample` as one ``score_fn``).
 """
 
-from . import cfdm, coarse, empirical, exact, point_mixture, population, resampled, smoothed
+from . import cfdm, coarse, empirical, exact, patch, point_mixture, population, resampled, smoothed, switched
 from .point_mixture import PointMixtureScore, streaming_softmax_stats
 from .empirical import EmpiricalScore
 from .exact import GaussianMixture, MixtureScore, gaussian
@@ -27,12 +33,18 @@ from .resampled import ResampledSmoothedScore
 from .population import (DepartureCurves, PopulationScore, ScoreDeparture, departure_curves, departure_level,
                          score_departure)
 from .cfdm import cfdm_denoiser, cfdm_sample, cfdm_velocity
+from .patch import (ELSMachine, EquivariantScore, LocalScore, PatchCalibration, PatchSchedule,
+                    calibrate_patch_schedule, extract_patches)
+from .switched import SwitchedScore
 from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
 
-__all__ = ["cfdm", "coarse", "empirical", "exact", "point_mixture", "population", "resampled", "smoothed",
+__all__ = ["cfdm", "coarse", "empirical", "exact", "patch", "point_mixture", "population", "resampled",
+           "smoothed", "switched",
            "PointMixtureScore", "streaming_softmax_stats", "EmpiricalScore",
            "GaussianMixture", "MixtureScore", "gaussian", "SmoothedScore", "ResampledSmoothedScore",
            "PopulationScore", "ScoreDeparture", "score_departure", "departure_level", "DepartureCurves",
            "departure_curves", "cfdm_denoiser", "cfdm_velocity", "cfdm_sample",
+           "LocalScore", "EquivariantScore", "ELSMachine", "PatchSchedule", "PatchCalibration",
+           "calibrate_patch_schedule", "extract_patches", "SwitchedScore",
            "GeometricScore", "bandwidth_rule", "empirical_score", "hybrid_sample",
            "smoothed_empirical_score"]
