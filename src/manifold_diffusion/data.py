@@ -62,6 +62,7 @@ from .keys import check_key
 from .manifolds import Manifold, curve_reach, point_derivatives
 from .manifolds.curves import ClosedCurve
 from .scores.exact import GaussianMixture
+from ._types import ArrayInput
 
 __all__ = ["circle_points", "curve_points", "square_lattice", "Segment", "segment_points",
            "two_moons", "ring_mixture",
@@ -323,7 +324,7 @@ class RotationCurve(ClosedCurve):
     centres: Float[Array, "d 2"]
     param_key: tuple = eqx.field(static=True)
 
-    def __init__(self, image: Float[Array, " d"], *, width: float = 0.5, n_grid: int = 720):
+    def __init__(self, image: ArrayInput, *, width: float = 0.5, n_grid: int = 720):
         """Args: image: ``(64,)`` (or ``(8, 8)``) pixel values. width: bump width :math:`w > 0`
         in pixels (0.5: neighbouring bumps overlap by :math:`e^{-2}`). n_grid: angles of the
         dense search of the projection (720: every half degree)."""
@@ -433,11 +434,11 @@ class TabulatedCurve(eqx.Module):
         sq = jnp.sum(self.points ** 2, axis=1)
         return jnp.argmin(sq[None, :] - 2.0 * x @ self.points.T, axis=1)
 
-    def project(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
+    def project(self, x: ArrayInput) -> Float[Array, "b d"]:
         """Nearest tabulated point of each row of ``x``, ``(b, d)``."""
         return self.points[self._nearest(x)]
 
-    def tangent_basis(self, x: Float[Array, "b d"]) -> Float[Array, "b d 1"]:
+    def tangent_basis(self, x: ArrayInput) -> Float[Array, "b d 1"]:
         """Unit tangent at the nearest tabulated point, ``(b, d, 1)``."""
         return self.tangents[self._nearest(x)][:, :, None]
 

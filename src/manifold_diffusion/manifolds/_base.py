@@ -384,7 +384,7 @@ def point_derivatives(point_fn: Callable, t):
     return g, g1, g2
 
 
-def curve_nearest_parameter(point_fn: Callable, x: Float[Array, "b d"], *, t_low: float,
+def curve_nearest_parameter(point_fn: Callable, x: ArrayInput, *, t_low: float,
                             t_high: float, periodic: bool, n_grid: Size, n_newton: Size = 8,
                             batch_size: Size = 512) -> Float[Array, " b"]:
     r"""Parameter :math:`t^*(x) = \arg\min_t \|x - \gamma(t)\|^2` of the nearest point of a curve.

@@ -39,6 +39,7 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_finite, check_positive_int
 from ._base import TWO_PI, curve_nearest_parameter
+from .._types import ArrayInput
 
 __all__ = ["FourierCurve", "fit_fourier_curve", "fourier_order", "hausdorff_distance"]
 
@@ -92,17 +93,17 @@ class FourierCurve(eqx.Module):
         """Jittable nearest-point projection, ``(b, d) -> (b, d)`` (no input checks)."""
         return jax.vmap(self._point)(self._nearest(x)).astype(x.dtype)
 
-    def project(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
+    def project(self, x: ArrayInput) -> Float[Array, "b d"]:
         r"""Nearest point :math:`\hat P x` on :math:`\hat M` of each row of ``x`` (``(b, d)``)."""
         x = _points("x", x, self.d)
         return _jit_project(self, x)
 
-    def distance(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
+    def distance(self, x: ArrayInput) -> Float[Array, " b"]:
         r"""Distance of each row of ``x`` to :math:`\hat M`; ``(b,)``."""
         x = _points("x", x, self.d)
         return jnp.linalg.norm(x - _jit_project(self, x), axis=1)
 
-    def angle(self, x: Float[Array, "b d"]) -> Float[Array, " b"]:
+    def angle(self, x: ArrayInput) -> Float[Array, " b"]:
         r"""Polar angle of ``x`` about ``centre`` in the fitted plane (the data's parameter)."""
         y = (jnp.asarray(x) - self.centre[None, :]) @ self.frame
         return jnp.mod(jnp.arctan2(y[:, 1], y[:, 0]), TWO_PI)
@@ -127,7 +128,7 @@ def _design(theta, order):
     return jnp.concatenate([jnp.ones_like(theta)[:, None], cs.reshape(theta.shape[0], -1)], axis=1)
 
 
-def fit_fourier_curve(points: Float[Array, "n d"], order: int | None = None, *,
+def fit_fourier_curve(points: ArrayInput, order: int | None = None, *,
                       oversampling: float = 4.0) -> FourierCurve:
     r"""Fit :math:`\hat M` to noiseless points on a planar, star-shaped closed curve (module docstring).
 

@@ -24,11 +24,12 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_finite, check_positive_int
+from .._types import ArrayInput
 
 __all__ = ["local_pca_tangents", "LocalPCAManifold"]
 
 
-def local_pca_tangents(points: Float[Array, "n d"], k: int, n_neighbors: int) -> Float[Array, "n d k"]:
+def local_pca_tangents(points: ArrayInput, k: int, n_neighbors: int) -> Float[Array, "n d k"]:
     r"""Estimated tangent bases: for each point, the top ``k`` principal directions of its
     ``n_neighbors`` nearest points (itself included), centred at their mean.
 
@@ -78,7 +79,7 @@ class LocalPCAManifold(eqx.Module):
     d: int = eqx.field(static=True)
     n_neighbors: int = eqx.field(static=True)
 
-    def __init__(self, points: Float[Array, "n d"], k: int, n_neighbors: int | None = None):
+    def __init__(self, points: ArrayInput, k: int, n_neighbors: int | None = None):
         """Args: points: ``(n, d)``. k: intrinsic dimension. n_neighbors: neighbourhood size
         (default ``2k + 1``: for a curve, a point and its two neighbours, a central difference)."""
         x = as_float_array("points", points, ndim=2)
@@ -100,7 +101,7 @@ class LocalPCAManifold(eqx.Module):
             raise ValueError(f"x: expected shape (b, {self.d}) (d of the manifold), got {tuple(x.shape)}")
         return x
 
-    def project(self, x: Float[Array, "b d"]) -> Float[Array, "b d"]:
+    def project(self, x: ArrayInput) -> Float[Array, "b d"]:
         r""":math:`\hat\Pi(x) = x_i + T_iT_i^\top(x - x_i)` with :math:`x_i` the nearest point, ``(b, d)``."""
         x = self._check(x)
         i = self._nearest(x)
@@ -108,7 +109,7 @@ class LocalPCAManifold(eqx.Module):
         coef = jnp.einsum("bdk,bd->bk", basis, x - base)
         return base + jnp.einsum("bdk,bk->bd", basis, coef)
 
-    def tangent_basis(self, x: Float[Array, "b d"]) -> Float[Array, "b d k"]:
+    def tangent_basis(self, x: ArrayInput) -> Float[Array, "b d k"]:
         """The estimated tangent basis of the nearest point, ``(b, d, k)``."""
         x = self._check(x)
         return self.tangents[self._nearest(x)]

@@ -40,6 +40,7 @@ from jaxtyping import Array, Float, Int
 from .._checks import as_float_array, check_positive, check_positive_int
 from ..keys import check_key
 from .neighbors import as_point_cloud, nearest_neighbors
+from .._types import ArrayInput
 
 __all__ = ["LinearClassifier", "fit_classifier", "ClassifierStats", "classifier_stats",
            "total_variation", "high_frequency_energy", "principal_components", "frechet_distance",
@@ -69,20 +70,20 @@ class LinearClassifier(eqx.Module):
             raise ValueError(f"x: expected shape (b, {self.d}) (d of the classifier), got {tuple(x.shape)}")
         return x
 
-    def logits(self, x: Float[Array, "b d"]) -> Float[Array, "b m"]:
+    def logits(self, x: ArrayInput) -> Float[Array, "b m"]:
         """Class scores :math:`W x + b`, ``(b, m)`` (the classifier's feature space)."""
         x = self._check(x)
         return jnp.matmul(x, self.weights.T.astype(x.dtype), precision=jax.lax.Precision.HIGHEST) + self.bias[None, :]
 
-    def probabilities(self, x: Float[Array, "b d"]) -> Float[Array, "b m"]:
+    def probabilities(self, x: ArrayInput) -> Float[Array, "b m"]:
         """Class probabilities, ``(b, m)`` (rows sum to 1)."""
         return jax.nn.softmax(self.logits(x), axis=1)
 
-    def predict(self, x: Float[Array, "b d"]) -> Int[Array, " b"]:
+    def predict(self, x: ArrayInput) -> Int[Array, " b"]:
         """The most probable label of each row, ``(b,)``."""
         return jnp.asarray(self.classes)[jnp.argmax(self.logits(x), axis=1)]
 
-    def accuracy(self, x: Float[Array, "b d"], labels: Int[Array, " b"]) -> float:
+    def accuracy(self, x: ArrayInput, labels: ArrayInput) -> float:
         """Share of rows of ``x`` whose predicted label is ``labels``."""
         x = self._check(x)
         labels = np.asarray(labels)
@@ -91,7 +92,7 @@ class LinearClassifier(eqx.Module):
         return float(np.mean(np.asarray(self.predict(x)) == labels))
 
 
-def fit_classifier(images: Float[Array, "n d"], labels: Int[Array, " n"], *,
+def fit_classifier(images: ArrayInput, labels: ArrayInput, *,
                    regularization: float = 1.0, max_iter: int = 5000) -> LinearClassifier:
     r"""Multinomial logistic regression (scikit-learn's ``LogisticRegression``, L-BFGS, L2 penalty
     of inverse strength ``regularization``) of ``labels`` on ``images``.
@@ -144,7 +145,7 @@ class ClassifierStats(NamedTuple):
     class_entropy: float
 
 
-def classifier_stats(classifier: LinearClassifier, samples: Float[Array, "b d"]) -> ClassifierStats:
+def classifier_stats(classifier: LinearClassifier, samples: ArrayInput) -> ClassifierStats:
     """:class:`ClassifierStats` of ``samples`` under ``classifier``."""
     if not isinstance(classifier, LinearClassifier):
         raise TypeError(f"classifier: expected a LinearClassifier (fit_classifier), got "
@@ -171,7 +172,7 @@ def _images(name, x, shape):
     return x.reshape((x.shape[0],) + tuple(full))
 
 
-def total_variation(images: Float[Array, "b d"], shape: tuple = (8, 8)) -> Float[Array, " b"]:
+def total_variation(images: ArrayInput, shape: tuple = (8, 8)) -> Float[Array, " b"]:
     r"""Anisotropic total variation of each image,
     :math:`\sum_{i,j,c} |x_{i+1,j,c} - x_{i,j,c}| + |x_{i,j+1,c} - x_{i,j,c}|`, ``(b,)``.
 
@@ -186,7 +187,7 @@ def total_variation(images: Float[Array, "b d"], shape: tuple = (8, 8)) -> Float
             + jnp.sum(jnp.abs(jnp.diff(x, axis=2)), axis=(1, 2, 3)))
 
 
-def high_frequency_energy(images: Float[Array, "b d"], shape: tuple = (8, 8), *,
+def high_frequency_energy(images: ArrayInput, shape: tuple = (8, 8), *,
                           cutoff: float = 0.5) -> Float[Array, " b"]:
     r"""Share of each image's non-constant spectral energy at high spatial frequencies, ``(b,)``.
 
@@ -213,7 +214,7 @@ def high_frequency_energy(images: Float[Array, "b d"], shape: tuple = (8, 8), *,
                      0.0)
 
 
-def principal_components(points: Float[Array, "n d"], k: int):
+def principal_components(points: ArrayInput, k: int):
     """The mean ``(d,)`` and the top ``k`` principal directions ``(k, d)`` (orthonormal rows,
     by decreasing variance) of ``points``; project with ``(x - mean) @ components.T``."""
     x = np.asarray(as_point_cloud("points", points, min_points=2), np.float64)
@@ -231,7 +232,7 @@ def _psd_sqrt(a):
     return (vec * np.sqrt(np.clip(lam, 0.0, None))) @ vec.T
 
 
-def frechet_distance(x: Float[Array, "n e"], y: Float[Array, "m e"]) -> float:
+def frechet_distance(x: ArrayInput, y: ArrayInput) -> float:
     r"""Fréchet (2-Wasserstein) distance *squared* between Gaussian fits of two feature clouds,
 
     .. math:: \mathrm{FD}(x, y) = \|\mu_x - \mu_y\|^2 + \operatorname{tr}\Big(\Sigma_x + \Sigma_y
@@ -256,7 +257,7 @@ def frechet_distance(x: Float[Array, "n e"], y: Float[Array, "m e"]) -> float:
     return float(max(np.sum((mx - my) ** 2) + np.trace(cx) + np.trace(cy) - 2.0 * cross, 0.0))
 
 
-def count_modes(samples: Float[Array, "b d"], radius: float) -> int:
+def count_modes(samples: ArrayInput, radius: float) -> int:
     r"""Number of connected components of the graph joining samples at distance :math:`\le`
     ``radius`` (single-linkage clusters): distinct modes of a sample set, where near-duplicates
     count once.
@@ -275,7 +276,7 @@ def count_modes(samples: Float[Array, "b d"], radius: float) -> int:
     return int(n)
 
 
-def knn_average_samples(key, data: Float[Array, "n d"], k, n_samples: int) -> Float[Array, "b d"]:
+def knn_average_samples(key, data: ArrayInput, k, n_samples: int) -> Float[Array, "b d"]:
     r"""The blur baseline: averages of a training point and its :math:`k - 1` nearest neighbours.
 
     Each sample picks an anchor :math:`x_i` uniformly from ``data`` (with replacement) and
@@ -337,8 +338,8 @@ class FidelityReport(NamedTuple):
     frechet_logits: float
 
 
-def fidelity_report(samples: Float[Array, "b d"], train: Float[Array, "n d"],
-                    classifier: LinearClassifier, reference: Float[Array, "m d"], *,
+def fidelity_report(samples: ArrayInput, train: ArrayInput,
+                    classifier: LinearClassifier, reference: ArrayInput, *,
                     n_components: int = 16, shape: tuple = (8, 8)) -> FidelityReport:
     r""":class:`FidelityReport` of ``samples``: novelty against ``train``, fidelity against the
     judge set ``reference`` (held-out images, never ``train``) and its ``classifier``.

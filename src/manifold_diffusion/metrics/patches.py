@@ -40,6 +40,7 @@ from ..processes import Process
 from ..scores import extract_patches
 from .memorization import memorization_report
 from .neighbors import nearest_neighbors
+from .._types import ArrayInput
 
 __all__ = ["image_r2", "R2Summary", "summarize_r2", "denoiser_r2", "patch_distances",
            "MosaicReport", "mosaic_report"]
@@ -58,7 +59,7 @@ def _pair(predicted, target):
     return predicted, target
 
 
-def image_r2(predicted: Float[ArrayLike, "b d"], target: Float[ArrayLike, "b d"]) -> Float[Array, " b"]:
+def image_r2(predicted: ArrayInput, target: ArrayInput) -> Float[Array, " b"]:
     r"""Per-image coefficient of determination of ``target`` by ``predicted`` (module docstring).
 
     Args:
@@ -101,7 +102,7 @@ class R2Summary(NamedTuple):
     level: float
 
 
-def summarize_r2(key, values: Float[ArrayLike, " b"], *, n_boot: int = 2000,
+def summarize_r2(key, values: ArrayInput, *, n_boot: int = 2000,
                  level: float = 0.95) -> R2Summary:
     r"""Median, quartiles and a bootstrap interval of the median of per-sample values.
 
@@ -138,7 +139,7 @@ def summarize_r2(key, values: Float[ArrayLike, " b"], *, n_boot: int = 2000,
                      float(level))
 
 
-def denoiser_r2(key, denoise_fn, reference_fn, images: Float[ArrayLike, "m d"], process: Process,
+def denoiser_r2(key, denoise_fn, reference_fn, images: ArrayInput, process: Process,
                 times) -> Float[Array, "k m"]:
     r"""Per-image :math:`r^2` of one denoiser's outputs against another's, at each noise level.
 
@@ -196,7 +197,7 @@ def _unique_patches(train_patches: np.ndarray) -> np.ndarray:
     return np.unique(train_patches.reshape(-1, train_patches.shape[-1]), axis=0)
 
 
-def patch_distances(samples: Float[ArrayLike, "b d"], train: Float[ArrayLike, "n d"], image_shape,
+def patch_distances(samples: ArrayInput, train: ArrayInput, image_shape,
                     patch_size: int) -> Float[Array, "b hw"]:
     r"""For each pixel of each sample, the distance of its patch to the nearest training patch.
 
@@ -255,7 +256,7 @@ class MosaicReport(NamedTuple):
     patch_size: int
 
 
-def mosaic_report(samples: Float[ArrayLike, "b d"], train: Float[ArrayLike, "n d"], image_shape,
+def mosaic_report(samples: ArrayInput, train: ArrayInput, image_shape,
                   patch_size: int, tolerance: float) -> MosaicReport:
     r"""Which samples are locally consistent patch mosaics: new as wholes, old in every patch.
 

@@ -38,6 +38,7 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_finite, check_positive_int, check_shape, is_concrete
 from ..keys import check_key, named_keys
+from .._types import ArrayInput
 
 __all__ = ["cfdm_denoiser", "cfdm_velocity", "cfdm_sample"]
 
@@ -84,7 +85,7 @@ def _velocity(z, t, data, displacements):
     return (jnp.mean(means, axis=0) - z) / (1 - t)
 
 
-def cfdm_denoiser(z: Float[Array, "b d"], t, data: Float[Array, "n d"]) -> Float[Array, "b d"]:
+def cfdm_denoiser(z: ArrayInput, t, data: ArrayInput) -> Float[Array, "b d"]:
     r"""Closed-form posterior mean :math:`\hat x(z, t) = \mathbb E[x\mid z_t = z]` on the path
     :math:`z_t = t\,x + (1-t)\,\varepsilon`, :math:`x` uniform on ``data``.
 
@@ -104,8 +105,8 @@ def cfdm_denoiser(z: Float[Array, "b d"], t, data: Float[Array, "n d"]) -> Float
     return _denoiser(z, jnp.asarray(t, data.dtype), data)
 
 
-def cfdm_velocity(z: Float[Array, "b d"], t, data: Float[Array, "n d"], bandwidth: float = 0.0,
-                  draws: Float[Array, "m b d"] | None = None) -> Float[Array, "b d"]:
+def cfdm_velocity(z: ArrayInput, t, data: ArrayInput, bandwidth: float = 0.0,
+                  draws: ArrayInput = None) -> Float[Array, "b d"]:
     r"""Velocity of :math:`\sigma`-CFDM at ``(z, t)`` (module docstring for the formulas).
 
     Without ``draws`` (or with ``bandwidth = 0``) this is the unsmoothed closed-form velocity
@@ -155,7 +156,7 @@ def _flow(step_keys, z0, data, bandwidth, half_draws):
     return z
 
 
-def cfdm_sample(key, data: Float[Array, "n d"], n_samples: int, *, bandwidth: float = 0.0,
+def cfdm_sample(key, data: ArrayInput, n_samples: int, *, bandwidth: float = 0.0,
                 n_draws: int = 2, n_steps: int = 100) -> Float[Array, "b d"]:
     r""":math:`\sigma`-CFDM samples :cite:`scarvelis2025closedform`.
 

@@ -52,6 +52,7 @@ from ..processes import VE, Process, geometric_grid
 from ..samplers import euler_maruyama, heun_probability_flow, tweedie_denoiser
 from .empirical import EmpiricalScore
 from .smoothed import SmoothedScore
+from .._types import ArrayInput
 
 __all__ = ["GeometricScore", "empirical_score", "smoothed_empirical_score", "bandwidth_rule",
            "large_noise_draws", "stopped_samples", "hybrid_sample"]
@@ -87,13 +88,13 @@ class GeometricScore(eqx.Module):
         if not isinstance(self.process, Process):
             raise TypeError(f"process: expected a Process, got {type(self.process).__name__}")
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "b d"]:
         alpha, sigma = self.process.marginal(jnp.asarray(t, x.dtype))
         p = _projector_fn(self.projector)(x / alpha)
         return -(x - alpha * p) / (sigma * sigma)
 
 
-def empirical_score(data: Float[Array, "n d"], process: Process | None = None) -> EmpiricalScore:
+def empirical_score(data: ArrayInput, process: Process | None = None) -> EmpiricalScore:
     """The empirical score of ``data`` (the memorizing baseline), a thin alias of :class:`EmpiricalScore`."""
     return EmpiricalScore(data, VE() if process is None else process)
 
@@ -110,7 +111,7 @@ def bandwidth_rule(n: int, k: int = 1, *, h0: float = 0.3, n0: int = 64) -> floa
     return float(h0 * (n / n0) ** (-1.0 / (k + 4)))
 
 
-def smoothed_empirical_score(data: Float[Array, "n d"], key, *, bandwidth: float | None = None,
+def smoothed_empirical_score(data: ArrayInput, key, *, bandwidth: float | None = None,
                              n_draws: int = 64, k: int = 1, process: Process | None = None
                              ) -> SmoothedScore:
     """The smoothed empirical score with bandwidth ``bandwidth`` (default :func:`bandwidth_rule`)."""
@@ -119,7 +120,7 @@ def smoothed_empirical_score(data: Float[Array, "n d"], key, *, bandwidth: float
     return SmoothedScore(empirical_score(data, process), h, n_draws, key)
 
 
-def large_noise_draws(key, points: Float[Array, "n d"], n_samples: int, sigma: float
+def large_noise_draws(key, points: ArrayInput, n_samples: int, sigma: float
                       ) -> Float[Array, "b d"]:
     r"""The large-noise stage: ``n_samples`` draws :math:`x_I + \sigma z`, :math:`I` uniform, :math:`z\sim N(0, I_d)`.
 
@@ -156,7 +157,7 @@ def _draws(key, points, n_samples, sigma):
     return points[idx] + jnp.asarray(sigma, points.dtype) * z
 
 
-def stopped_samples(key, score_fn, x_start: Float[Array, "b d"], grid: Float[Array, " s"],
+def stopped_samples(key, score_fn, x_start: ArrayInput, grid: ArrayInput,
                     process: Process, stops, *, method: str = "sde") -> Float[Array, "c b d"]:
     r"""Run the reverse sampler down ``grid`` and stop at each ``grid[stops[j]]`` with a Tweedie step.
 
@@ -232,7 +233,7 @@ def _closed_form(key, data, projector, n, t_s):
     return _projector_fn(projector)(x)
 
 
-def hybrid_sample(key, data: Float[Array, "n d"], projector, n: int, *, t_s: float,
+def hybrid_sample(key, data: ArrayInput, projector, n: int, *, t_s: float,
                   t_min: float = 1e-6, n_steps: int = 50, closed_form: bool = False
                   ) -> Float[Array, "n d"]:
     r"""Idealised reference: exact empirical draw at :math:`t_s`, geometric PF-ODE, final :math:`\hat P`.

@@ -116,6 +116,7 @@ from .._checks import (as_float_array, check_finite, check_in_interval, check_po
 from ..keys import check_key
 from ..processes import Process
 from .empirical import streaming_softmax_stats
+from .._types import ArrayInput
 
 __all__ = ["extract_patches", "PatchSchedule", "LocalScore", "EquivariantScore", "ELSMachine",
            "PatchCalibration", "calibrate_patch_schedule"]
@@ -207,7 +208,7 @@ def _patches(images, patch_size: int, boundary: str):
     return flat[:, index].reshape(b, h * w, patch_size * patch_size * c)
 
 
-def extract_patches(images: Float[ArrayLike, "*b d"], image_shape, patch_size: int, *,
+def extract_patches(images: ArrayInput, image_shape, patch_size: int, *,
                     boundary: str = "zero") -> Float[Array, "*b hw D"]:
     r"""Every pixel's :math:`P\times P` patch, padded by the boundary rule (see the module docstring).
 
@@ -379,14 +380,14 @@ class _PatchScore(eqx.Module):
         xb = xb.astype(self.dtype)
         return xb, single, jnp.asarray(t, xb.dtype)
 
-    def __call__(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         r"""Score :math:`s(x, t) = (\alpha_t M_t[x] - x)/\sigma_t^2`; ``x`` is ``(b, d)`` or ``(d,)``,
         ``t`` a scalar in ``(0, T]``."""
         xb, single, t = self._prepare(x, t)
         out = _patch_score(self, xb, t)
         return out[0] if single else out
 
-    def denoise(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
+    def denoise(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         r"""Denoiser :math:`M_t[x]`: each pixel's posterior mean over its candidate training patches'
         centres; same shapes as :meth:`__call__`."""
         xb, single, t = self._prepare(x, t)
@@ -449,7 +450,7 @@ class LocalScore(_PatchScore):
       is computed as such (module docstring).
     """
 
-    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape,
+    def __init__(self, data: ArrayInput, process: Process, image_shape,
                  patch_size: int, *,
                  boundary: str = "zero", chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
         """Extract and deduplicate the training patches.
@@ -486,7 +487,7 @@ class EquivariantScore(_PatchScore):
     Attributes: as :class:`LocalScore`; boundary is one of ``"zero"``, ``"periodic"``, ``"broken"``.
     """
 
-    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape,
+    def __init__(self, data: ArrayInput, process: Process, image_shape,
                  patch_size: int, *,
                  boundary: str = "zero", chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK):
         """Extract and deduplicate the training patches (arguments as :class:`LocalScore`;
@@ -691,7 +692,7 @@ class ELSMachine(eqx.Module):
     process: Process
     level_of_interval: tuple[int, ...] = eqx.field(static=True)
 
-    def __init__(self, data: Float[ArrayLike, "*n d"], process: Process, image_shape, schedule, *,
+    def __init__(self, data: ArrayInput, process: Process, image_shape, schedule, *,
                  equivariant: bool = True, boundary: str = "zero", times=None,
                  chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK, levels=None):
         """Build the levels.
@@ -757,11 +758,11 @@ class ELSMachine(eqx.Module):
         out = _els_eval(self, xb, tt, denoise)
         return out[0] if single else out
 
-    def __call__(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         """Score at ``(x, t)`` with patch size :math:`P(t)`; shapes as :class:`LocalScore`."""
         return self._evaluate(x, t, denoise=False)
 
-    def denoise(self, x: Float[ArrayLike, "*b d"], t) -> Float[Array, "*b d"]:
+    def denoise(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         """Denoiser :math:`M_t[x]` with patch size :math:`P(t)`."""
         return self._evaluate(x, t, denoise=True)
 
@@ -797,8 +798,8 @@ class PatchCalibration(NamedTuple):
     best_patch_size: np.ndarray
 
 
-def calibrate_patch_schedule(key, denoise_fn: Callable | Mapping, data: Float[ArrayLike, "*n d"],
-                             held_out: Float[ArrayLike, "*m e"], process: Process, image_shape,
+def calibrate_patch_schedule(key, denoise_fn: Callable | Mapping, data: ArrayInput,
+                             held_out: ArrayInput, process: Process, image_shape,
                              times, patch_sizes: Sequence[int], *,
                              equivariant: bool = True, boundary: str = "zero",
                              chunk_size: int = _CHUNK, query_block: int = _QUERY_BLOCK,

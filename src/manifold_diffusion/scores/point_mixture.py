@@ -147,15 +147,15 @@ class PointMixtureScore(eqx.Module):
         """The padded ``(m, d)`` points :math:`y_i` the kernels sum over."""
 
     @abc.abstractmethod
-    def softmax_stats(self, x: Float[Array, "b d"], alpha: Float[ArrayLike, ""],
-                      sigma2: Float[ArrayLike, ""]) -> tuple[Float[Array, " b"], Float[Array, " b"], Float[Array, "b d"],
+    def softmax_stats(self, x: ArrayInput, alpha: ArrayInput,
+                      sigma2: ArrayInput) -> tuple[Float[Array, " b"], Float[Array, " b"], Float[Array, "b d"],
                                  Int[Array, " b"]]:
         r"""Streaming softmax statistics (:func:`streaming_softmax_stats`) of the logits
         :math:`\log w_i + (\alpha/\sigma^2)\langle x, y_i\rangle - (\alpha^2/2\sigma^2)\|y_i\|^2`,
         up to a constant in :math:`i`."""
 
     @abc.abstractmethod
-    def log_weight_at(self, index: Int[Array, " b"]) -> Float[ArrayLike, "*b"]:
+    def log_weight_at(self, index: ArrayInput) -> Float[ArrayLike, "*b"]:
         r"""Normalised log-weight :math:`\log w_i` of the points ``index`` (a scalar when all are equal)."""
 
     # ------------------------------------------------------------------------- shared methods

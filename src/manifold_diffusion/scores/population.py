@@ -334,7 +334,7 @@ class DepartureCurves(NamedTuple):
 
 
 def departure_curves(key: PRNGKeyArray, datasets, population_score: PopulationScore,
-                     times: Float[Array, " s"], threshold: float, *, n_eval: int = 1024
+                     times: ArrayInput, threshold: float, *, n_eval: int = 1024
                      ) -> DepartureCurves:
     r""":func:`score_departure` for many training sets at once, with one population score per time.
 

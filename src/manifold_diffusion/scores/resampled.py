@@ -42,6 +42,7 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_positive_int, check_shape
 from ..keys import check_key
+from .._types import ArrayInput
 
 __all__ = ["ResampledSmoothedScore"]
 
@@ -136,7 +137,7 @@ class ResampledSmoothedScore(eqx.Module):
         """The process of the smoothed score (``None`` if it has none)."""
         return getattr(self.score, "process", None)
 
-    def draws(self, x: Float[Array, "b d"], t) -> Float[Array, "b m e"]:
+    def draws(self, x: ArrayInput, t) -> Float[Array, "b m e"]:
         """The unit draws :math:`(z, -z)` of a call at ``(x, t)``: ``(b, M, e)`` with ``e = d``
         (isotropic) or ``k`` (manifold-adapted)."""
         b = x.shape[0]
@@ -145,7 +146,7 @@ class ResampledSmoothedScore(eqx.Module):
         z = jax.random.normal(key, (b, self.n_draws // 2, e), x.dtype)
         return jnp.concatenate([z, -z], axis=1)
 
-    def displacements(self, x: Float[Array, "b d"], t) -> Float[Array, "b m d"]:
+    def displacements(self, x: ArrayInput, t) -> Float[Array, "b m d"]:
         r"""The kernel displacements :math:`u_{a,j}` of a call at ``(x, t)``, ``(b, M, d)``."""
         z = self.draws(x, t)
         h = self.bandwidth.astype(x.dtype)
@@ -157,7 +158,7 @@ class ResampledSmoothedScore(eqx.Module):
         p_new = self.manifold.project(moved.reshape(-1, x.shape[1])).reshape(moved.shape)
         return p_new - p[:, None, :]
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "b d"]:
         r"""Smoothed score estimate at ``x`` ``(b, d)`` (or ``(d,)``) and scalar time ``t``."""
         x = as_float_array("x", x)
         single = x.ndim == 1

@@ -22,6 +22,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from .._checks import as_float_array, check_positive, is_concrete
 from ..processes import Process
+from .._types import ArrayInput
 
 __all__ = ["SwitchedScore"]
 
@@ -72,7 +73,7 @@ class SwitchedScore(eqx.Module):
         """The dimension of the components (``None`` when neither has one)."""
         return self._d
 
-    def __call__(self, x: Float[ArrayLike, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "b d"]:
         """The score of the component in charge at ``t``; ``x`` ``(b, d)``, ``t`` a scalar."""
         x = as_float_array("x", x, ndim=2)
         if jnp.ndim(t) != 0:

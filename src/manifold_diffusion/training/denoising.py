@@ -32,6 +32,7 @@ from .._checks import as_float_array, check_positive
 from ..keys import check_key
 from .denoiser import Denoiser
 from .noise_levels import check_sigma_distribution
+from .._types import ArrayInput
 
 __all__ = ["DENOISING_WEIGHTINGS", "loss_weight", "denoising_loss"]
 
@@ -67,8 +68,8 @@ def _per_point_loss(params, den: Denoiser, x0, sigma, noise, weighting: str):
     return loss_weight(weighting, sigma, den.sigma_data) * jnp.sum(r * r, axis=1)
 
 
-def denoising_loss(params, den: Denoiser, key, x0: Float[Array, "b d"], *, sigma_dist,
-                   weighting: str = "edm", mask: Float[Array, " b"] | None = None
+def denoising_loss(params, den: Denoiser, key, x0: ArrayInput, *, sigma_dist,
+                   weighting: str = "edm", mask: ArrayInput = None
                    ) -> Float[Array, ""]:
     r"""Monte Carlo denoising loss: one noise level and one noise draw per point.
 

@@ -29,12 +29,13 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_positive_int
 from ..processes import Process, geometric_grid
+from .._types import ArrayInput
 
 __all__ = ["flow_log_density", "integrated_log_density", "normalize_log_density", "kl_on_grid",
            "mode_masses"]
 
 
-def flow_log_density(score_fn, x: Float[Array, "b d"], process: Process, *, t_min: float = 1e-3,
+def flow_log_density(score_fn, x: ArrayInput, process: Process, *, t_min: float = 1e-3,
                      n_steps: int = 64) -> Float[Array, " b"]:
     r"""Log-density at ``x`` of the probability-flow ODE's output law at ``t_min``.
 
@@ -81,7 +82,7 @@ def _flow_log_density(score_fn, x, grid, process):
     return process.prior_log_prob(x_T) + acc
 
 
-def integrated_log_density(score_fn, x_grid: Float[Array, " g"], t) -> Float[Array, " g"]:
+def integrated_log_density(score_fn, x_grid: ArrayInput, t) -> Float[Array, " g"]:
     r"""1-D log-density (up to a constant) read off the score at time ``t``:
     cumulative trapezoid of :math:`s(x, t)` over the increasing ``x_grid`` ``(g,)``."""
     x_grid = as_float_array("x_grid", x_grid, ndim=1)

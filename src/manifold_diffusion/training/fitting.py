@@ -43,6 +43,7 @@ from ..keys import check_key, name_tag
 from .denoiser import Denoiser
 from .denoising import _denoising_loss, check_denoising_weighting
 from .noise_levels import check_sigma_distribution
+from .._types import ArrayInput
 
 __all__ = ["FitResult", "fit", "fit_seeds", "select", "make_fit_step", "DEFAULT_LEARNING_RATE"]
 
@@ -221,7 +222,7 @@ def _finish(out, n_steps, n_checkpoints) -> FitResult:
     return FitResult(*out, steps)
 
 
-def fit(key, den: Denoiser, data: Float[Array, "n d"], *, sigma_dist, weighting: str = "edm",
+def fit(key, den: Denoiser, data: ArrayInput, *, sigma_dist, weighting: str = "edm",
         optimizer: optax.GradientTransformation | None = None, n_steps: int = 2000,
         batch_size: int | None = None, n_checkpoints: int = 1, ema_decay: float = 0.999,
         learning_rate: float | None = None, init_params=None) -> FitResult:
@@ -312,7 +313,7 @@ def fit_seeds(keys, den: Denoiser, data, *, n_valid=None, sigma_dist, weighting:
     return _finish(out, n_steps, n_checkpoints)
 
 
-def make_fit_step(key, den: Denoiser, data: Float[Array, "n d"], *, sigma_dist,
+def make_fit_step(key, den: Denoiser, data: ArrayInput, *, sigma_dist,
                   weighting: str = "edm", optimizer: optax.GradientTransformation | None = None,
                   batch_size: int | None = None, ema_decay: float = 0.999,
                   learning_rate: float | None = None):

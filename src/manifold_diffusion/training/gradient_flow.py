@@ -41,6 +41,7 @@ from .denoiser import Denoiser
 from .denoising import _per_point_loss, check_denoising_weighting, loss_weight
 from .networks import RandomFeatureNetwork
 from .noise_levels import check_sigma_distribution
+from .._types import ArrayInput
 
 __all__ = ["FixedDraws", "fixed_draws", "fixed_draws_loss", "RandomFeatureFlow",
            "random_feature_flow"]
@@ -62,7 +63,7 @@ class FixedDraws(NamedTuple):
     mask: Float[Array, "K n"]
 
 
-def fixed_draws(key, data: Float[Array, "n d"], *, sigma_dist, n_draws: int = 64,
+def fixed_draws(key, data: ArrayInput, *, sigma_dist, n_draws: int = 64,
                 n_valid=None) -> FixedDraws:
     r"""``n_draws`` noise levels and noises for each training point, drawn once.
 

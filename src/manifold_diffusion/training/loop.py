@@ -27,6 +27,7 @@ from ..processes import Process
 from .losses import check_weighting, weighted_dsm_loss
 from .fitting import select
 from .models import MLP, RandomFeatures, TrainedScore, score_function
+from .._types import ArrayInput
 
 __all__ = ["TrainResult", "train", "train_seeds", "train_mlp", "select", "make_step"]
 
@@ -151,7 +152,7 @@ def _finish(params, loss, ckpts, n_steps, n_checkpoints):
     return TrainResult(params, loss, ckpts, steps)
 
 
-def train(key, model, data: Float[Array, "n d"], process: Process, *, n_steps: int,
+def train(key, model, data: ArrayInput, process: Process, *, n_steps: int,
           optimizer: optax.GradientTransformation | None = None, batch_size: int | None = None,
           t_min: float = 1e-3, weighting: str = "li2023", n_checkpoints: int = 1,
           init_params=None) -> TrainResult:
@@ -186,7 +187,7 @@ def train(key, model, data: Float[Array, "n d"], process: Process, *, n_steps: i
     return _finish(*out, n_steps, n_checkpoints)
 
 
-def train_seeds(keys, model, data: Float[Array, "*s n d"], process: Process, *, n_steps: int,
+def train_seeds(keys, model, data: ArrayInput, process: Process, *, n_steps: int,
                 optimizer: optax.GradientTransformation | None = None,
                 batch_size: int | None = None, t_min: float = 1e-3, weighting: str = "li2023",
                 n_checkpoints: int = 1, n_valid=None) -> TrainResult:
@@ -238,7 +239,7 @@ def train_seeds(keys, model, data: Float[Array, "*s n d"], process: Process, *, 
 
 
 
-def train_mlp(key, data: Float[Array, "n d"], process: Process, *, n_steps: int,
+def train_mlp(key, data: ArrayInput, process: Process, *, n_steps: int,
               width: int = 128, depth: int = 2, learning_rate: float = 1e-3,
               batch_size: int | None = 256, t_min: float = 1e-3, weighting: str = "sigma2",
               n_checkpoints: int = 1) -> tuple[TrainedScore, TrainResult]:

@@ -20,11 +20,12 @@ from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_finite, check_positive_int
 from ..processes import Process
+from .._types import ArrayInput
 
 __all__ = ["dsm_loss", "weighted_dsm_loss", "WEIGHTINGS", "check_weighting"]
 
 
-def dsm_loss(key, score_fn, data: Float[Array, "n d"], t, process: Process, *,
+def dsm_loss(key, score_fn, data: ArrayInput, t, process: Process, *,
              n_draws: int = 16) -> Float[Array, ""]:
     r"""Monte Carlo estimate of :math:`\mathcal L_t(s)` (see the module docstring) at one time.
 
@@ -74,9 +75,9 @@ def check_weighting(weighting) -> str:
     return weighting
 
 
-def weighted_dsm_loss(key, score_fn, x0: Float[Array, "b d"], process: Process, *,
+def weighted_dsm_loss(key, score_fn, x0: ArrayInput, process: Process, *,
                       t_min: float, weighting: str = "li2023",
-                      mask: Float[Array, " b"] | None = None,
+                      mask: ArrayInput = None,
                       per_point_time: bool = False) -> Float[Array, ""]:
     r"""Time-integrated DSM loss with weighting :math:`\lambda(t)`, one noise draw per point.
 

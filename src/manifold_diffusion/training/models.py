@@ -36,6 +36,7 @@ from jaxtyping import Array, Float
 
 from .._checks import check_positive_int
 from ..processes import Process
+from .._types import ArrayInput
 
 __all__ = ["time_embedding", "RandomFeatures", "MLP", "TrainedScore", "score_function",
            "count_parameters"]
@@ -125,7 +126,7 @@ class RandomFeatures(eqx.Module):
         emb = time_embedding(sigma[:, 0], self.n_frequencies).astype(x.dtype)
         return jax.nn.relu(x @ f["W"].T + emb @ f["U"].T)
 
-    def apply(self, params, x: Float[Array, "b d"], t, process: Process) -> Float[Array, "b d"]:
+    def apply(self, params, x: ArrayInput, t, process: Process) -> Float[Array, "b d"]:
         """Score at ``x`` ``(b, d)`` and time ``t`` (a scalar, or ``(b,)``: one per point)."""
         t = _check_xt(x, t, self.d)
         _, sigma = process.marginal(t)
@@ -184,7 +185,7 @@ class MLP(eqx.Module):
                   for k, a, b in zip(keys, sizes[:-1], sizes[1:])]
         return {"layers": layers}
 
-    def apply(self, params, x: Float[Array, "b d"], t, process: Process) -> Float[Array, "b d"]:
+    def apply(self, params, x: ArrayInput, t, process: Process) -> Float[Array, "b d"]:
         """Score at ``x`` ``(b, d)`` and time ``t`` (a scalar, or ``(b,)``: one per point)."""
         t = _check_xt(x, t, self.d)
         _, sigma = process.marginal(t)
@@ -220,7 +221,7 @@ class TrainedScore(eqx.Module):
     def d(self) -> int:
         return self.model.d
 
-    def __call__(self, x: Float[Array, "*b d"], t) -> Float[Array, "*b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         squeeze = x.ndim == 1
         x = x[None] if squeeze else x
         out = self.model.apply(self.params, x, t, self.process)

@@ -27,6 +27,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._checks import as_float_array, check_positive_int
+from .._types import ArrayInput
 
 __all__ = ["fourier_features", "noise_frequencies", "MLPNetwork", "RandomFeatureNetwork",
            "check_network"]
@@ -47,7 +48,7 @@ def noise_frequencies(n_frequencies: int, max_frequency: float = 16.0) -> np.nda
     return np.geomspace(0.5, float(max_frequency), n_frequencies)
 
 
-def fourier_features(c_noise: Float[Array, " b"], n_frequencies: int = 16, *,
+def fourier_features(c_noise: ArrayInput, n_frequencies: int = 16, *,
                      max_frequency: float = 16.0) -> Float[Array, "b e"]:
     r"""Fourier features of the noise label, :math:`e(c) = (\cos\omega_j c,\ \sin\omega_j c)_{j\le J}`.
 
@@ -139,7 +140,7 @@ class MLPNetwork(eqx.Module):
             layers.append({"W": w, "b": jnp.zeros((b,), dtype)})
         return {"layers": layers}
 
-    def apply(self, params, x_in: Float[Array, "b d"], c_noise: Float[Array, " b"]
+    def apply(self, params, x_in: ArrayInput, c_noise: ArrayInput
               ) -> Float[Array, "b d"]:
         """``F(x_in, c_noise)``: ``(b, d)``, ``(b,)`` -> ``(b, d)``."""
         _check_inputs(x_in, c_noise, self.d)
@@ -202,7 +203,7 @@ class RandomFeatureNetwork(eqx.Module):
                     "U": jax.random.normal(k_u, (self.width, e), dtype) / math.sqrt(e),
                     "b": jax.random.normal(k_b, (self.width,), dtype)}}
 
-    def features(self, params, x_in: Float[Array, "b d"], c_noise: Float[Array, " b"]
+    def features(self, params, x_in: ArrayInput, c_noise: ArrayInput
                  ) -> Float[Array, "b m"]:
         r"""The frozen features :math:`\mathrm{ReLU}(Wx_{\rm in} + U e(c) + b)`, ``(b, m)``."""
         _check_inputs(x_in, c_noise, self.d)
@@ -211,7 +212,7 @@ class RandomFeatureNetwork(eqx.Module):
                                max_frequency=self.max_frequency).astype(x_in.dtype)
         return jax.nn.relu(x_in @ f["W"].T + emb @ f["U"].T + f["b"][None, :])
 
-    def apply(self, params, x_in: Float[Array, "b d"], c_noise: Float[Array, " b"]
+    def apply(self, params, x_in: ArrayInput, c_noise: ArrayInput
               ) -> Float[Array, "b d"]:
         """``F(x_in, c_noise) = features @ A / m``: ``(b, d)``."""
         return self.features(params, x_in, c_noise) @ params["output"] / self.width

@@ -51,11 +51,12 @@ from jaxtyping import Array, Float
 from .._checks import as_float_array, check_positive_int
 from ..keys import check_key
 from .networks import fourier_features, noise_frequencies
+from .._types import ArrayInput
 
 __all__ = ["ConvNetwork", "conv2d"]
 
 
-def conv2d(x: Float[Array, "b h w c"], kernel: Float[Array, "k k c o"]) -> Float[Array, "b h w o"]:
+def conv2d(x: ArrayInput, kernel: ArrayInput) -> Float[Array, "b h w o"]:
     r"""Same-size 2-D cross-correlation with zero padding, as one matrix product (im2col).
 
     .. math:: (K * x)_{n,i,j,o} = \sum_{p,q=0}^{k-1}\sum_c K_{p,q,c,o}\,
@@ -165,7 +166,7 @@ class ConvNetwork(eqx.Module):
                 "layers": layers,
                 "out": {"K": jnp.zeros((k, k, m, c), dtype), "b": jnp.zeros((c,), dtype)}}
 
-    def apply(self, params, x_in: Float[Array, "b d"], c_noise: Float[Array, " b"]
+    def apply(self, params, x_in: ArrayInput, c_noise: ArrayInput
               ) -> Float[Array, "b d"]:
         """``F(x_in, c_noise)``: ``(b, d)``, ``(b,)`` -> ``(b, d)`` (images flattened row by row)."""
         if x_in.ndim != 2 or x_in.shape[1] != self.d:

@@ -38,6 +38,7 @@ from jaxtyping import Array, Float
 from .._checks import as_float_array, check_positive, check_positive_int, is_concrete
 from ..processes import VE, VP, Process
 from .density import flow_log_density, integrated_log_density, kl_on_grid, normalize_log_density
+from .._types import ArrayInput
 
 __all__ = ["readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",
            "kl_flow_readout", "memorization_ceiling"]
@@ -89,7 +90,7 @@ def _check_grid(x_grid, sigma_read):
     return x_grid
 
 
-def grid_log_density(score_fn, x_grid: Float[Array, " g"], *, sigma_read: float,
+def grid_log_density(score_fn, x_grid: ArrayInput, *, sigma_read: float,
                      process: Process | None = None) -> Float[Array, " g"]:
     r"""Normalised 1-D log-density implied by the score at :math:`t_{\rm read}` on ``x_grid``.
 
@@ -111,7 +112,7 @@ def grid_log_density(score_fn, x_grid: Float[Array, " g"], *, sigma_read: float,
     return normalize_log_density(integrated_log_density(scaled, x_grid, t), x_grid)
 
 
-def kl_grid_readout(score_fn, log_p0: Float[Array, " g"], x_grid: Float[Array, " g"], *,
+def kl_grid_readout(score_fn, log_p0: ArrayInput, x_grid: ArrayInput, *,
                     sigma_read: float, process: Process | None = None) -> Float[Array, ""]:
     r""":math:`\mathrm{KL}(p_0\,\|\,q)` with :math:`q` from :func:`grid_log_density`.
 
@@ -139,7 +140,7 @@ class KLEstimate(NamedTuple):
     standard_error: Float[Array, ""]
 
 
-def kl_flow_readout(score_fn, x0: Float[Array, "b d"], log_p0: Float[Array, " b"], *,
+def kl_flow_readout(score_fn, x0: ArrayInput, log_p0: ArrayInput, *,
                     sigma_read: float, n_steps: int = 128, process: Process | None = None
                     ) -> KLEstimate:
     r""":math:`\mathrm{KL}(p_0\,\|\,q) = \mathbb E_{p_0}[\log p_0 - \log q]`, :math:`q` the law of
@@ -174,8 +175,8 @@ def kl_flow_readout(score_fn, x0: Float[Array, "b d"], log_p0: Float[Array, " b"
     return KLEstimate(jnp.mean(ratio), jnp.std(ratio) / math.sqrt(x0.shape[0]))
 
 
-def memorization_ceiling(data: Float[Array, "n 1"], log_p0: Float[Array, " g"],
-                         x_grid: Float[Array, " g"], process: Process, *, sigma_read: float
+def memorization_ceiling(data: ArrayInput, log_p0: ArrayInput,
+                         x_grid: ArrayInput, process: Process, *, sigma_read: float
                          ) -> float:
     r"""The grid read-out of the empirical score of ``data``: the KL a perfectly memorizing model
     scores at ``sigma_read`` (:func:`kl_grid_readout` of

@@ -53,6 +53,7 @@ from jaxtyping import Array, Float
 from .._checks import as_float_array, check_finite, check_positive, check_positive_int, is_concrete
 from ..keys import check_key, named_keys
 from ..processes import VE, Process
+from .._types import ArrayInput
 
 __all__ = ["fast_cos", "feature_count", "RidgeDenoiser", "RidgeScore", "fit_ridge_denoiser",
            "fit_ridge_seeds"]
@@ -62,7 +63,7 @@ _TWO_PI_LO = 2.0 * math.pi - 6.28125
 _INV_FACTORIALS = tuple((-1) ** j / math.factorial(2 * j) for j in range(9))   # cos Taylor, r^0..r^16
 
 
-def fast_cos(p: Float[Array, "..."]) -> Float[Array, "..."]:
+def fast_cos(p: ArrayInput) -> Float[Array, "..."]:
     r"""Cosine by range reduction and a polynomial: :math:`\cos p = \sum_{j\le8}(-1)^j r^{2j}/(2j)!`.
 
     :math:`r = p - 2\pi k`, :math:`k = \operatorname{round}(p/2\pi)`, with :math:`2\pi` split in two
@@ -155,7 +156,7 @@ class RidgeDenoiser(eqx.Module):
         out = jax.lax.map(block, yp.reshape(-1, chunk, y.shape[1])).reshape(-1, y.shape[1])
         return out[:b]
 
-    def denoise(self, y: Float[Array, "b d"], sigma) -> Float[Array, "b d"]:
+    def denoise(self, y: ArrayInput, sigma) -> Float[Array, "b d"]:
         r"""The denoised points :math:`\hat D(y, \sigma)`, ``(b, d) -> (b, d)``.
 
         Args:
@@ -207,7 +208,7 @@ class RidgeScore(eqx.Module):
         """Ambient dimension."""
         return self.denoiser.d
 
-    def __call__(self, x: Float[Array, "b d"], t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "b d"]:
         t = jnp.asarray(t, x.dtype)
         if is_concrete(t):
             self.process.check_time(t)
@@ -231,7 +232,7 @@ def _check_fit_args(data, sigma_band, n_features, length_scale, noise_length_sca
     return (lo, hi), m
 
 
-def fit_ridge_denoiser(key, data: Float[Array, "n d"], *, sigma_band: tuple[float, float] = (1e-3, 0.3),
+def fit_ridge_denoiser(key, data: ArrayInput, *, sigma_band: tuple[float, float] = (1e-3, 0.3),
                        n_features: int | None = None, length_scale: float = 0.3,
                        noise_length_scale: float = 1.0, n_draws: int = 4, ridge: float = 1e-5
                        ) -> RidgeDenoiser:
@@ -261,7 +262,7 @@ def fit_ridge_denoiser(key, data: Float[Array, "n d"], *, sigma_band: tuple[floa
                 float(ridge))
 
 
-def fit_ridge_seeds(keys, data: Float[Array, "s n d"], **kwargs) -> RidgeDenoiser:
+def fit_ridge_seeds(keys, data: ArrayInput, **kwargs) -> RidgeDenoiser:
     r""":func:`fit_ridge_denoiser` for ``s`` seeds at once (one compiled ``vmap``).
 
     Args:
