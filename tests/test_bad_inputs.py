@@ -39,19 +39,6 @@ ROWS_DIR = HERE / "bad_inputs"
 CHILD = os.environ.get("MD_BAD_INPUTS_CHILD") == "1"
 PACKAGE = "manifold_diffusion"
 
-# The single-module-per-chapter experiment modules, replaced by experiments/<chapter>/<experiment>.py
-# (whose rows come with them): exempt until then. Removed when the chapter helpers (chapters 1-3,
-# rates, learned scores, digits) land -- the integrator empties this set.
-LEGACY_MODULES = {
-    "manifold_diffusion.experiments.diffusion_basics",
-    "manifold_diffusion.experiments.manifold_hypothesis",
-    "manifold_diffusion.experiments.score_smoothing",
-    "manifold_diffusion.experiments.rates",
-    "manifold_diffusion.experiments.learned_scores",
-    "manifold_diffusion.experiments.digits",
-    "manifold_diffusion.experiments._common",
-}
-
 # Public callables that take no input that can be bad (each with its reason). Keep it short.
 EXEMPT = {
     "manifold_diffusion.scale.device_description": "no arguments: describes the JAX devices",
@@ -144,8 +131,7 @@ def test_every_public_callable_has_a_row():
     for name in EXEMPT:
         exempt.add(id(_resolve(name)))
     missing = sorted(q for q, obj in public_callables().items()
-                     if id(obj) not in covered and id(obj) not in exempt
-                     and getattr(obj, "__module__", "") not in LEGACY_MODULES)
+                     if id(obj) not in covered and id(obj) not in exempt)
     assert not missing, ("public callables without a bad-input row (add one to "
                          "tests/bad_inputs/rows_<area>.py):\n  " + "\n  ".join(missing))
 

@@ -1,7 +1,7 @@
 """Sphinx extension of the book: the generated experiment list and a local copy of MathJax.
 
 **Experiment list.** Every experiment of the library records how it was run
-(:func:`manifold_diffusion.experiments.make_meta`): when ``tools/build_book.py`` builds the book
+(:func:`manifold_diffusion.experiments.harness.experiment`): when ``tools/build_book.py`` builds the book
 it sets ``$MD_EXPERIMENT_LOG``, and each record (experiment, sizes, seed, scale, device, run
 time, the experiment module and the kernel's process id) is appended to that JSON-lines file.
 The directive ``{experiment-list}`` turns the file into a table. For the table to be complete

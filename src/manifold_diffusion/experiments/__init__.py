@@ -1,19 +1,25 @@
-"""One module per book experiment: ``Config.at_scale(scale)``, ``run_*(key, config)``, ``plot_*``.
+"""The book's experiments: one package per chapter, one module per experiment.
 
-One module per chapter: :mod:`.diffusion_basics` (1), :mod:`.manifold_hypothesis` (2),
-:mod:`.score_smoothing` (3), :mod:`.rates` (4), :mod:`.learned_scores` (5), :mod:`.digits` (6),
-:mod:`.locality` (7).
+Each module ``experiments/<chapter>/<experiment>.py`` has a small ``Config`` (an
+:class:`~.harness.ExperimentConfig`, ``Config.at_scale(md.scale.current())``), ``run(key, config)
+-> Result`` (wrapped by :func:`~.harness.experiment`, which checks its arguments, times it and
+writes its :class:`~.harness.Meta` record), ``plot(result)`` that never computes, and
+``Result.summary()`` for the page. Chapters: :mod:`.intro`, :mod:`.diffusion_basics` (1),
+:mod:`.manifold_hypothesis` (2), :mod:`.score_smoothing` (3), :mod:`.rates` (4),
+:mod:`.learned_scores` (5), :mod:`.digits` (6), :mod:`.locality` (7).
 """
 
-from . import diffusion_basics
-from . import digits
-from . import learned_scores
-from . import locality
-from . import manifold_hypothesis
-from . import rates
-from . import score_smoothing
 from . import harness
-from ._common import Meta, describe_key, make_meta, progress
+from . import intro
+from . import diffusion_basics
+from . import manifold_hypothesis
+from . import score_smoothing
+from . import rates
+from . import learned_scores
+from . import digits
+from . import locality
+from .harness import ExperimentConfig, Meta, describe_key, experiment, progress
 
-__all__ = ["harness", "Meta", "make_meta", "describe_key", "progress", "diffusion_basics", "manifold_hypothesis",
-           "score_smoothing", "rates", "learned_scores", "digits", "locality"]
+__all__ = ["harness", "ExperimentConfig", "Meta", "describe_key", "experiment", "progress",
+           "intro", "diffusion_basics", "manifold_hypothesis", "score_smoothing", "rates",
+           "learned_scores", "digits", "locality"]

@@ -237,10 +237,11 @@ def _check_instance(name: str, value, cls: type, hint: str):
     return value
 
 
-def check_result(result, cls: type):
-    """Return ``result`` if it is an instance of ``cls`` (an experiment's ``Result``), else raise a
-    ``TypeError`` naming ``result``: the first line of every ``plot(result)``."""
-    return _check_instance("result", result, cls, "what run returns")
+def check_result(result, cls: type, name: str = "result"):
+    """Return ``result`` if it is an instance of ``cls`` (an experiment's ``Result``, or another of
+    its records), else raise a ``TypeError`` naming ``name``: the first line of every
+    ``plot(result)``."""
+    return _check_instance(name, result, cls, "what run returns")
 
 
 def check_config(config, cls: type):

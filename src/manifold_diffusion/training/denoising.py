@@ -35,6 +35,7 @@ from .noise_levels import check_sigma_distribution
 from .._types import ArrayInput
 
 __all__ = ["DENOISING_WEIGHTINGS", "loss_weight", "denoising_loss"]
+__all__ += ["check_denoising_weighting"]
 
 #: The weightings :func:`denoising_loss` accepts.
 DENOISING_WEIGHTINGS = ("edm", "sigma2", "sigma")

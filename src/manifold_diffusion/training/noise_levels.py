@@ -32,6 +32,7 @@ from ..keys import check_key
 
 __all__ = ["SigmaDistribution", "LogNormalSigma", "LogUniformSigma", "SongVESigma",
            "sigma_shares", "sigma_share_table"]
+__all__ += ["check_sigma_distribution"]
 
 
 def _check_shape_arg(shape):

@@ -23,7 +23,11 @@ import numpy as np
 from ... import metrics
 from ...data import DisjointDigits, disjoint_digit_sets
 from ...keys import named_keys
+from ...metrics import at_novelty, bootstrap_dimension
 from ...processes import VE, geometric_grid
+from ..harness import check_result
+
+__all__ = ["child", "digit_sets", "process", "ode_grid", "Judge", "make_judge", "judge_report"]
 
 #: Standard deviation of a pixel of the digits in [0, 1] (0.376 over :math:`S_1`), the
 #: :math:`\sigma_{\rm data}` of the EDM preconditioning.
@@ -83,34 +87,3 @@ def judge_report(judge: Judge, samples, train=None) -> metrics.FidelityReport:
 
 # TODO(integrator): the chapters 1-3 branch adds metrics.at_novelty (metrics/matching.py) and
 # metrics.bootstrap_dimension (metrics/bootstrap.py); use those and delete these two copies.
-def at_novelty(novelty, value, target: float) -> float:
-    """``value`` linearly interpolated where ``novelty == target`` (pairs sorted by novelty;
-    NaN outside the measured range: no extrapolation)."""
-    g, v = np.asarray(novelty, np.float64), np.asarray(value, np.float64)
-    order = np.argsort(g, kind="stable")
-    g, v = g[order], v[order]
-    if not (np.isfinite(target) and g[0] <= target <= g[-1]):
-        return float("nan")
-    return float(np.interp(target, g, v))
-
-
-def bootstrap_dimension(key, estimate: metrics.IntrinsicDimension, n_resamples: int):
-    """Percentile 95 % interval of a TwoNN (MLE) or Levina--Bickel estimate, resampling its
-    per-point terms (the neighbours are found once). Returns ``(low, high)``."""
-    local = np.asarray(estimate.local, np.float64)
-    n = local.shape[0]
-    idx = np.asarray(jax.random.randint(key, (n_resamples, n), 0, n))
-    if estimate.method == "two_nn_mle":
-        values = (n - 1) / np.sum(local[idx], axis=1)
-    else:
-        values = 1.0 / np.mean(1.0 / local[idx], axis=1)
-    low, high = np.percentile(values, [2.5, 97.5])
-    return float(low), float(high)
-
-
-def check_result(result, cls, name: str = "result"):
-    """Raise ``TypeError`` naming ``name`` unless ``result`` is a ``cls`` (an experiment's Result)."""
-    if not isinstance(result, cls):
-        raise TypeError(f"{name}: expected a {cls.__module__}.{cls.__qualname__} (from run), got "
-                        f"{type(result).__name__}")
-    return result

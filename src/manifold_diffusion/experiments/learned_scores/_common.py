@@ -13,6 +13,9 @@ from ... import training
 from ...processes import VE
 from ...scores import EmpiricalScore, GaussianMixture
 
+__all__ = ["mixture", "process", "readout_grid", "flatten_leading", "map_params", "grid_kls", "flow_kls",
+           "grid_ceiling", "flow_ceiling"]
+
 #: The paper's numbers (Li et al. 2023, read from its figures; approximate).
 PAPER = {
     # Fig. 8, Adam lr 1e-3: epoch -> KL

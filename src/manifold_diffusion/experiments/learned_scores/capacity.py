@@ -16,7 +16,7 @@ import numpy as np
 
 from ... import plotting, training
 from ...keys import named_keys
-from ..harness import ExperimentConfig, Meta, experiment, progress
+from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 from ._common import PAPER, flow_ceiling, flow_kls, grid_ceiling, grid_kls, mixture, process
 from .ucurve import MU, denoiser, sigma_distributions
 
@@ -157,6 +157,7 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """KL against epochs per width (grid read-out, EMA); the window KL against width beside the
     paper's Fig. 11."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(2, width=4.0, height=3.1)
         ax = axes[0, 0]

@@ -34,12 +34,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import metrics, plotting, training
-from ...keys import named_keys
+from ..._checks import check_positive_int
+from ...keys import check_key, named_keys
 from ...manifolds import Ellipse, VonMises, embed
 from ...processes import VE, geometric_grid
 from ...samplers import sample
 from ...scores import PopulationScore
-from ..harness import ExperimentConfig, Meta, experiment, progress
+from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 
 __all__ = ["Config", "Result", "run", "plot_geometry", "plot_timescales", "plot_random_features",
            "setting"]
@@ -94,6 +95,8 @@ class Config(ExperimentConfig):
 
 def setting(d: int, key):
     """``(manifold, density)``: the ellipse (embedded in R^d by a frame from ``key``)."""
+    d = check_positive_int("d", d, minimum=2)
+    check_key("key", key)
     base = Ellipse(1.0, 1.5)
     return (base if d == 2 else embed(base, d, key)), VonMises(0.0, 1.0)   # key unused for d = 2
 
@@ -444,6 +447,7 @@ def _random_features(keys, config, proc, grid, n_taus=8):
 def plot_geometry(result: Result):
     """Normal and tangential relative score errors against training steps, per sigma (widest
     network, largest N), in each dimension."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(len(result.dims), width=3.8, height=3.0, sharey=True)
         for a, d in enumerate(result.dims):
@@ -469,6 +473,7 @@ def plot_geometry(result: Result):
 def plot_timescales(result: Result):
     """Phase diagrams (fraction memorized over N x steps) per width for d = 2; tau_gen and tau_mem
     against N."""
+    check_result(result, Result)
     tau_gen, tau_mem = result.timescales()
     w_n = len(result.widths)
     with plotting.style():
@@ -518,6 +523,7 @@ def plot_timescales(result: Result):
 def plot_random_features(result: Result):
     """The random-feature flow: fraction memorized and distance to the curve against flow time,
     per N."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.6, height=2.9)
         for i, n in enumerate(result.sizes):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import plotting, training
 from ...keys import named_keys
-from ..harness import ExperimentConfig, Meta, experiment, progress
+from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 from ...processes import geometric_grid
 from ...samplers import sample
 from ._common import map_params, mixture, process, readout_grid
@@ -153,6 +153,7 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Best KL against mu; the heavier mode's mass; densities at the best epoch (smallest and
     largest mu)."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(4, width=2.8, height=2.6)
         ax = axes[0, 0]

@@ -25,8 +25,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import metrics, plotting, training
-from ...keys import named_keys
-from ..harness import ExperimentConfig, Meta, experiment, progress
+from ..._checks import as_float_array, check_positive_int
+from ...keys import check_key, named_keys
+from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 from ._common import PAPER, process
 
 __all__ = ["Config", "Result", "run", "plot", "bump_log_prob", "bump_sample"]
@@ -38,7 +39,7 @@ SIGMA_READ = 0.1
 def bump_log_prob(x):
     r"""Log-density of :math:`p_0 = \tfrac12 b(x+1.5)+\tfrac12 b(x-1.5)`, :math:`b(u)=\tfrac{35}{32}(1-u^2)^3`
     (``-inf`` off the support); ``x`` any shape."""
-    x = jnp.asarray(x)
+    x = as_float_array("x", x)
 
     def b(u):
         return jnp.where(jnp.abs(u) < 1, 35.0 / 32.0 * jnp.clip(1 - u * u, 0, None) ** 3, 0.0)
@@ -50,6 +51,8 @@ def bump_sample(key, n: int):
     """``(n, 1)`` draws of the two-bump density (Beta(4, 4) bumps at -1.5 and 1.5). A Beta(4, 4)
     variable is the median of 7 uniforms (its 4th order statistic), which is cheaper to compile
     than ``jax.random.beta``'s rejection sampler."""
+    check_key("key", key)
+    n = check_positive_int("n", n)
     k_b, k_s = jax.random.split(key)
     u = 2 * jnp.sort(jax.random.uniform(k_b, (n, 7)), axis=1)[:, 3] - 1
     side = jnp.where(jax.random.bernoulli(k_s, 0.5, (n,)), CENTRE, -CENTRE)
@@ -186,6 +189,7 @@ def run(key, config: Config) -> Result:
 
 def plot(result: Result):
     """The U in tau for each n; tau_es and KL(tau_es) against n with fitted slopes."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(3, width=3.3, height=2.9)
         ax = axes[0, 0]

@@ -27,12 +27,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import plotting, training
+from ..._checks import check_positive_int
 from ...keys import named_keys
-from ..harness import ExperimentConfig, Meta, experiment, progress
+from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 from ._common import (PAPER, SIGMA_READS, flatten_leading, flow_ceiling, flow_kls, grid_ceiling,
                       grid_kls, map_params, mixture, process, readout_grid)
 
 __all__ = ["Config", "Result", "RUNS", "run", "plot", "plot_densities", "denoiser"]
+__all__ += ["sigma_distributions"]
 
 MU = 3.0
 #: (label, weighting, noise-level distribution name, minibatch size or None) of each run.
@@ -77,6 +79,7 @@ class Config(ExperimentConfig):
 
 def denoiser(width: int) -> training.Denoiser:
     """The network of the paper's experiments (one hidden Swish layer) in the EDM denoiser."""
+    width = check_positive_int("width", width)
     return training.Denoiser(training.MLPNetwork(d=1, width=width, depth=1),
                              sigma_data=float(np.sqrt(1.0 + MU ** 2)))
 
@@ -222,6 +225,7 @@ def plot(result: Result):
     """KL against epochs for the main run: grid read-out (left) and flow read-out (middle) at both
     noise levels, raw and EMA, beside the ceilings and the paper's Adam curve; the variants'
     EMA flow read-outs at 0.045 (right)."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(3, width=3.6, height=3.0)
         paper = PAPER["ucurve_adam"]
@@ -257,6 +261,7 @@ def plot(result: Result):
 
 def plot_densities(result: Result):
     """Seed 0's EMA density at epochs about 100, 1000, 1900 (the paper's Fig. 4), read at 0.045."""
+    check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(3, width=2.8, height=2.4, sharey=True)
         for ax, lq, e in zip(axes[0], result.log_q, (100, 1000, 1900)):

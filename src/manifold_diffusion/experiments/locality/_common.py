@@ -42,6 +42,10 @@ from ...processes import VE, geometric_grid
 from ...samplers import sample
 from ...scores import ELSMachine, EquivariantScore, LocalScore, PatchSchedule
 from ..digits import denoisers
+from ..harness import check_result
+
+__all__ = ["key_id", "child", "memo", "clear_memos", "digit_sets", "process", "ode_grid", "Network",
+           "networks", "receptive_field", "judge", "equivariant", "local", "els_machine", "samples"]
 
 #: One digit, ``(H, W, C)``.
 SHAPE = (8, 8, 1)
@@ -161,9 +165,3 @@ def samples(key, tag: tuple, score_fn, n: int, n_steps: int):
     return memo(("samples", key_id(key), tag, int(n), int(n_steps)), make)
 
 
-def check_result(result, cls, name: str = "result"):
-    """Raise ``TypeError`` naming ``name`` unless ``result`` is a ``cls``."""
-    if not isinstance(result, cls):
-        raise TypeError(f"{name}: expected a {cls.__module__}.{cls.__qualname__} (from run), got "
-                        f"{type(result).__name__}")
-    return result

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = []
+__all__ = ["log_ticks", "band", "guide", "floor_line", "sweep_panels", "exponent_guides"]
 
 
 def log_ticks(fig, ns=None):

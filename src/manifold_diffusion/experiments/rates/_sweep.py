@@ -34,9 +34,11 @@ from ...processes import VE
 from ...scores.coarse import large_noise_draws, stopped_samples
 from ...training import LogUniformSigma, denoiser_score, fit_seeds, select
 from ...training.ridge import RidgeScore, feature_count, fit_ridge_seeds
-from ..harness import Meta, progress
+from ..harness import Meta, check_result, progress
 
-__all__ = []
+__all__ = ["SettingRuns", "levels", "ridge_estimator", "network_estimator",
+           "count_parameters", "run_setting", "fit_start", "fit_where", "ident", "Entry", "SweepResult",
+           "sweep"]
 
 
 class SettingRuns(NamedTuple):
@@ -80,14 +82,6 @@ def levels(sigma_band, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
     sig = np.geomspace(hi, lo, n_levels)
     below = lo * (lo / hi) ** (1.0 / (n_levels - 1))
     return sig, np.concatenate([sig, [below]]) ** 2
-
-
-def check_result(result, cls):
-    """``result`` if it is a ``cls``, else a ``TypeError`` naming ``result`` (first line of ``plot``)."""
-    if not isinstance(result, cls):
-        raise TypeError(f"result: expected a {cls.__module__}.{cls.__qualname__} (what run returns), "
-                        f"got {type(result).__name__}")
-    return result
 
 
 def _curve_measure(manifold, density, deltas, C, alpha, n_min, n_pilot):

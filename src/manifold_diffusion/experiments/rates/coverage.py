@@ -38,6 +38,7 @@ from ..harness import ExperimentConfig, Meta, experiment
 from . import _plots, _sweep, settings
 
 __all__ = ["Config", "Result", "run", "plot", "plot_maps", "plot_target", "DELTAS", "C", "ALPHA"]
+__all__ += ["plotting_color"]
 
 #: Radii of the coverage curves.
 DELTAS = tuple(float(v) for v in np.geomspace(5e-4, 1.0, 34))

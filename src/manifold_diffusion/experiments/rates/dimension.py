@@ -28,6 +28,7 @@ from . import _plots, _sweep, settings
 from .coverage import ALPHA, C, DELTAS
 
 __all__ = ["Config", "Result", "run", "plot", "SURFACE_DELTAS"]
+__all__ += ["sweep_dimensions"]
 
 #: Radii of the surface coverage curves.
 SURFACE_DELTAS = tuple(float(v) for v in np.geomspace(0.01, 1.2, 20))
