@@ -30,12 +30,11 @@ The engine (every chapter trains through it):
   of :math:`(x, \log\sigma)` on a band of noise levels (``ridge.fit_ridge_seeds``,
   ``ridge.RidgeScore``; chapter 4's second estimator).
 
-Also here, used by the chapters not yet moved onto the engine: :func:`dsm_loss` (chapter 1),
-and the older :func:`train`, :func:`train_seeds`, :func:`train_mlp`, :class:`MLP`,
-:class:`RandomFeatures`, :class:`TrainedScore`, :func:`weighted_dsm_loss`.
+Also here: :mod:`.losses` -- :func:`dsm_loss`, the Monte Carlo DSM loss of a given score at
+one time (chapter 1 compares the true and the empirical score with it; no network is trained).
 """
 
-from . import (density, denoiser, denoising, fitting, gradient_flow, loop, losses, models, networks,
+from . import (density, denoiser, denoising, fitting, gradient_flow, losses, networks,
                networks_conv, noise_levels, readout, ridge, store)
 from .density import flow_log_density, integrated_log_density, kl_on_grid, mode_masses
 from .denoiser import PRECONDITIONINGS, Denoiser, DenoiserScore, denoiser_score, edm_coefficients
@@ -43,9 +42,7 @@ from .denoising import DENOISING_WEIGHTINGS, denoising_loss, loss_weight
 from .fitting import DEFAULT_LEARNING_RATE, FitResult, fit, fit_seeds, make_fit_step, select
 from .gradient_flow import (FixedDraws, RandomFeatureFlow, fixed_draws, fixed_draws_loss,
                             random_feature_flow)
-from .losses import WEIGHTINGS, dsm_loss, weighted_dsm_loss
-from .models import MLP, RandomFeatures, TrainedScore, count_parameters, score_function, time_embedding
-from .loop import TrainResult, make_step, train, train_mlp, train_seeds
+from .losses import dsm_loss
 from .networks import MLPNetwork, RandomFeatureNetwork, fourier_features, noise_frequencies
 from .networks_conv import ConvNetwork, conv2d
 from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, SongVESigma,
@@ -53,8 +50,8 @@ from .noise_levels import (LogNormalSigma, LogUniformSigma, SigmaDistribution, S
 from .readout import (KLEstimate, grid_log_density, kl_flow_readout, kl_grid_readout,
                       memorization_ceiling, readout_time)
 
-__all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop", "losses",
-           "models", "networks", "noise_levels", "readout", "networks_conv", "ridge", "store",
+__all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "losses",
+           "networks", "noise_levels", "readout", "networks_conv", "ridge", "store",
            # the engine
            "MLPNetwork", "RandomFeatureNetwork", "fourier_features", "noise_frequencies",
            "ConvNetwork", "conv2d",
@@ -68,8 +65,5 @@ __all__ = ["density", "denoiser", "denoising", "fitting", "gradient_flow", "loop
            "readout_time", "grid_log_density", "kl_grid_readout", "KLEstimate",
            "kl_flow_readout", "memorization_ceiling",
            "flow_log_density", "integrated_log_density", "kl_on_grid", "mode_masses",
-           # DSM for chapter 1; the older loop, used by chapters not yet on the engine
-           "dsm_loss", "weighted_dsm_loss", "WEIGHTINGS",
-           "MLP", "RandomFeatures", "TrainedScore", "score_function", "count_parameters",
-           "time_embedding",
-           "TrainResult", "train", "train_seeds", "train_mlp", "make_step"]
+           # the DSM loss of a given score (chapter 1)
+           "dsm_loss"]
