@@ -45,6 +45,9 @@ EXEMPT = {
     "manifold_diffusion.plotting.style": "no arguments: a context manager applying the house style",
     "manifold_diffusion.manifolds.Projector": "a typing.Protocol: nothing to call, only isinstance",
     "manifold_diffusion.manifolds.TangentProjector": "a typing.Protocol: nothing to call, only isinstance",
+    "manifold_diffusion.training.store.artifact_dir": "no arguments: reads $MD_ARTIFACT_DIR",
+    "manifold_diffusion.experiments.learned_scores.ucurve.sigma_distributions":
+        "no arguments: the chapter's table of noise-level distributions",
 }
 
 

@@ -160,10 +160,3 @@ def test_switched_score_samples_like_a_reference_cond(key):
         want = md.sample(key, reference, process, 16, grid, d=4, method=method)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
-
-def test_bad_input_rows_raise_naming_the_argument():
-    from bad_inputs.rows_locality import ROWS
-
-    for name, thunk, error, fragment in ROWS:
-        with pytest.raises(error, match=fragment):
-            thunk()

@@ -106,7 +106,7 @@ def circle_points(n: int, d: int = 2, *, radius: float = 1.0, offset: float = 0.
     d = check_positive_int("d", d, minimum=2)
     check_positive("radius", radius)
     offset = _check_number("offset", offset)
-    angle = offset + 2 * jnp.pi * jnp.arange(n) / n
+    angle = offset + 2 * jnp.pi * jnp.arange(n, dtype=jnp.result_type(float)) / n
     pts = jnp.stack([jnp.cos(angle), jnp.sin(angle)], axis=1)
     if radius != 1.0:
         pts = radius * pts
@@ -131,7 +131,7 @@ def curve_points(curve: Manifold, n: int) -> Float[Array, "n d"]:
                         f"manifold_diffusion.manifolds, got {type(curve).__name__}")
     n = check_positive_int("n", n)
     low, high = curve.coord_low[0], curve.coord_high[0]
-    u = low + (high - low) * jnp.arange(n) / n
+    u = low + (high - low) * jnp.arange(n, dtype=jnp.result_type(float)) / n
     return curve.embed_coords(u[:, None])
 
 
@@ -140,7 +140,7 @@ def square_lattice(n: int, spacing: float) -> Float[Array, "m 2"]:
     centred at 0; rows of :math:`x` vary fastest. Returns ``(n * n, 2)``."""
     n = check_positive_int("n", n)
     check_positive("spacing", spacing)
-    axis = spacing * (jnp.arange(n) - (n - 1) / 2)
+    axis = spacing * (jnp.arange(n, dtype=jnp.result_type(float)) - (n - 1) / 2)
     xx, yy = jnp.meshgrid(axis, axis)
     return jnp.stack([xx.ravel(), yy.ravel()], axis=1)
 

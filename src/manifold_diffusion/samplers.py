@@ -215,7 +215,7 @@ def sample(key, score_fn, process: Process, n: Size, grid: ArrayInput, *,
     if isinstance(score_d, (int, np.integer)) and int(score_d) != d:
         raise ValueError(f"d: expected {int(score_d)} (score_fn.d), got {d}")
     grid = as_float_array("grid", grid, ndim=1)
-    if denoise and grid.shape[0] and is_concrete(grid) and not float(grid[-1]) > 0:
+    if denoise and grid.shape[0] and is_concrete(grid) and not float(np.asarray(grid)[-1]) > 0:
         raise ValueError("denoise: needs a grid ending at t_min > 0 (the Tweedie step evaluates the "
                          "score there)")
     keys = named_keys(key, "prior", "noise")

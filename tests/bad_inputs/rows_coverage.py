@@ -1,5 +1,5 @@
-"""Bad-input rows for ``manifold_diffusion.metrics.coverage``, as it stands today (the rates
-helper extends these; the integrator reconciles at merge). ``KNOWN_GAPS``: see ``rows_training.py``."""
+"""Bad-input rows for ``manifold_diffusion.metrics.coverage`` (more in ``rows_rates.py``).
+``KNOWN_GAPS``: rows that do not raise the named error yet (see ``tests/test_bad_inputs.py``)."""
 
 import jax.numpy as jnp
 
@@ -11,16 +11,12 @@ ROWS = [
     (CV + "arc_data_mass", lambda: cov.arc_data_mass(jnp.zeros(3), -0.1, 1.0), ValueError, "delta"),
     (CV + "arc_sample_mass", lambda: cov.arc_sample_mass(jnp.zeros(3), jnp.zeros(3), 0.1, 0.0), ValueError, "length"),
     (CV + "coverage_curve", lambda: cov.coverage_curve(jnp.zeros(3), -1.0, [0.1]), ValueError, "length"),
-    (CV + "torus_coverage_curve", lambda: cov.torus_coverage_curve(jnp.zeros((3, 2)), (1.0,), [0.1]), ValueError,
-     "lengths"),
-]
-
-KNOWN_GAPS = [
     (CV + "coverage_floor", lambda: cov.coverage_floor(0, 0.1), ValueError, "n_samples"),
     (CV + "coverage_floor", lambda: cov.coverage_floor(100, -0.1), ValueError, "p_min"),
     (CV + "density_per_length", lambda: cov.density_per_length(None, -1.0), ValueError, "length"),
-    (CV + "coverage_curve", lambda: cov.coverage_curve(jnp.zeros(3), 1.0, [0.2, 0.1]), ValueError, "deltas"),
-    (CV + "grid_coverage_curve", lambda: cov.grid_coverage_curve(jnp.ones(4) / 4, -1.0, [0.1]), ValueError,
-     "length"),
     (CV + "circular_w1", lambda: cov.circular_w1(jnp.zeros(3), -1.0), ValueError, "length"),
+]
+
+KNOWN_GAPS = [
+    (CV + "coverage_curve", lambda: cov.coverage_curve(jnp.zeros(3), 1.0, [0.2, 0.1]), ValueError, "deltas"),
 ]

@@ -198,3 +198,12 @@ for _module in (denoisers, transition, fidelity, smoothing, curve, dimension):
         (f"{_name}.Config", lambda m=_module: m.Config.at_scale("huge"), ValueError, "scale"),
     ]
 ROWS = ROWS + EXPERIMENTS
+
+ROWS += [
+    ("manifold_diffusion.metrics.fidelity_report", lambda: metrics.fidelity_report(X[:1], X, CLF, X),
+     ValueError, "samples"),
+    ("manifold_diffusion.metrics.fidelity_report", lambda: metrics.fidelity_report(X, X[:, :10], CLF, X),
+     ValueError, "train"),
+    ("manifold_diffusion.metrics.fidelity_report", lambda: metrics.fidelity_report(X, X, "logistic", X),
+     TypeError, "classifier"),
+]

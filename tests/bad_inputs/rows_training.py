@@ -179,3 +179,10 @@ KNOWN_GAPS = [
     (T + "density.normalize_log_density", lambda: training.density.normalize_log_density(jnp.zeros(4), GRID),
      ValueError, "log_q"),
 ]
+
+ROWS += [
+    ("manifold_diffusion.training.denoising.check_denoising_weighting",
+     lambda: tr.denoising.check_denoising_weighting("uniform"), ValueError, "weighting"),
+    ("manifold_diffusion.training.noise_levels.check_sigma_distribution",
+     lambda: tr.noise_levels.check_sigma_distribution("sigma_dist", "lognormal"), TypeError, "sigma_dist"),
+]

@@ -13,8 +13,8 @@ and never stale:
   cache keeps the records of the run that made its outputs;
 - one kernel (one process id) executes one chapter. A chapter's records are those of the
   latest kernel that ran it, so a re-executed chapter replaces its old rows. A kernel is
-  attributed to the chapter page that imports all of the experiment modules it used (the one
-  importing the fewest modules, when several do).
+  attributed to the chapter page that imports the most of the experiment modules it used (by
+  module or by chapter package; the one importing the fewest modules, when several tie).
 
 **Console hygiene.** Two defects of the theme stack that print a console error on every page
 are fixed here: a missing default colour mode and a doubled sphinx-thebe script.
@@ -34,7 +34,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 
 LOG_ENV = "MD_EXPERIMENT_LOG"
-_IMPORT = re.compile(r"from\s+manifold_diffusion\.experiments\s+import\s+([\w\s,()]+?)(?:\n\S|\n\n|$)")
+_IMPORT = re.compile(r"from\s+manifold_diffusion\.experiments((?:\.\w+)*)\s+import\s+([\w\s,()]+?)(?:\n\S|\n\n|$)")
 _IMPORT_AS = re.compile(r"(\w+)(?:\s+as\s+\w+)?")
 _COLUMNS = ("Chapter", "Experiment", "Sizes", "Seed", "Scale", "Device", "Run time")
 
@@ -53,11 +53,23 @@ class ExperimentList(Directive):
 
 
 def _experiment_modules(source: str) -> set[str]:
-    """The modules of ``manifold_diffusion.experiments`` that a chapter's source imports."""
+    """The modules (or packages) of ``manifold_diffusion.experiments`` that a chapter's source
+    imports, as dotted names below ``experiments``: ``from manifold_diffusion.experiments.digits
+    import fidelity`` gives ``digits.fidelity``, ``from manifold_diffusion.experiments import
+    digits`` gives ``digits`` (every module of the package)."""
     found = set()
     for match in _IMPORT.finditer(source):
-        found.update(_IMPORT_AS.findall(match.group(1).replace("(", " ").replace(")", " ")))
+        prefix = match.group(1).lstrip(".")
+        for name in _IMPORT_AS.findall(match.group(2).replace("(", " ").replace(")", " ")):
+            found.add(f"{prefix}.{name}" if prefix else name)
     return found
+
+
+def _covers(modules: set[str], module: str) -> bool:
+    """Whether a page importing ``modules`` imported the experiment module ``module``
+    (a full name, ``manifold_diffusion.experiments.<chapter>.<experiment>``)."""
+    name = module.removeprefix("manifold_diffusion.experiments.")
+    return any(name == m or name.startswith(m + ".") for m in modules)
 
 
 def _read_log(path: str | None) -> list[dict]:
@@ -86,10 +98,12 @@ def _rows(app, env) -> list[tuple[str, dict]]:
         by_kernel.setdefault(record.get("pid", 0), []).append(record)
     latest: dict[str, tuple[float, list[dict]]] = {}
     for records in by_kernel.values():
-        used = {r.get("module", "").rsplit(".", 1)[-1] for r in records}
-        owners = [doc for doc, modules in pages.items() if used <= modules]
-        if not owners:
+        used = {r.get("module", "") for r in records}
+        covered = {doc: sum(_covers(modules, m) for m in used) for doc, modules in pages.items()}
+        best = max(covered.values(), default=0)
+        if best == 0:
             continue
+        owners = [doc for doc, n in covered.items() if n == best]
         docname = min(owners, key=lambda doc: (len(pages[doc]), doc))
         stamp = max(r.get("logged", 0.0) for r in records)
         if docname not in latest or stamp > latest[docname][0]:

@@ -57,7 +57,7 @@ def _lookup(x, step, table):
     """Linear interpolation in a table sampled at ``0, step, 2 step, ...``."""
     pos = x / step
     i = jnp.clip(jnp.floor(pos).astype(jnp.int32), 0, table.shape[0] - 2)
-    wgt = pos - i
+    wgt = pos - i.astype(pos.dtype)
     return (1.0 - wgt) * table[i] + wgt * table[i + 1]
 
 

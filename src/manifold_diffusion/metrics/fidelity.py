@@ -276,7 +276,7 @@ def count_modes(samples: ArrayInput, radius: float) -> int:
     return int(n)
 
 
-def knn_average_samples(key, data: ArrayInput, k, n_samples: int) -> Float[Array, "b d"]:
+def knn_average_samples(key, data: ArrayInput, k, n_samples: int) -> Float[Array, "*g b d"]:
     r"""The blur baseline: averages of a training point and its :math:`k - 1` nearest neighbours.
 
     Each sample picks an anchor :math:`x_i` uniformly from ``data`` (with replacement) and

@@ -174,7 +174,7 @@ class DenoiserScore(eqx.Module):
             alpha, sigma = alpha[:, None], sigma[:, None]
         return x, squeeze, alpha, sigma
 
-    def denoise(self, x: ArrayInput, t) -> Float[Array, "b d"]:
+    def denoise(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         r""":math:`\mathbb E[X_0\mid X_t = x] = D(x/\alpha_t, \sigma_t/\alpha_t)`, ``(b, d)``
         (``t`` a scalar or ``(b,)``)."""
         x, squeeze, alpha, sigma = self._prepare(x, t)
@@ -182,7 +182,7 @@ class DenoiserScore(eqx.Module):
         out = self.denoiser.apply(self.params, x / alpha, s)
         return out[0] if squeeze else out
 
-    def __call__(self, x: ArrayInput, t) -> Float[Array, "b d"]:
+    def __call__(self, x: ArrayInput, t) -> Float[Array, "*b d"]:
         """The score at ``x`` ``(b, d)`` (or ``(d,)``) and time ``t`` (scalar or ``(b,)``)."""
         x2, squeeze, alpha, sigma = self._prepare(x, t)
         s = jnp.broadcast_to(sigma / alpha, (x2.shape[0], 1))[:, 0]

@@ -122,9 +122,10 @@ def _make_step(den, data, n_valid, ema_decay, learning_rate, *, sigma_dist, weig
         """One optimiser step and the EMA update; records the loss."""
         params, opt_state, ema, k_steps = carry
         loss, grads = jax.value_and_grad(loss_fn)(params, jax.random.fold_in(k_steps, i))
-        updates, opt_state = tx.update(grads, opt_state, params)
-        params = optax.apply_updates(params, updates)
-        ema = optax.incremental_update(params, ema, 1.0 - decay)
+        with jax.numpy_dtype_promotion("standard"):   # optax mixes its int32 step count into floats
+            updates, opt_state = tx.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            ema = optax.incremental_update(params, ema, 1.0 - decay)
         return (params, opt_state, ema, k_steps), loss
 
     return tx, step

@@ -93,10 +93,12 @@ class Config(ExperimentConfig):
                 "batch": 64, "rf_m": self.rf_width}
 
 
-def setting(d: int, key):
-    """``(manifold, density)``: the ellipse (embedded in R^d by a frame from ``key``)."""
+def setting(d: int, key=None):
+    """``(manifold, density)``: the ellipse (embedded in R^d, for ``d > 2``, by a frame from
+    ``key``, which ``d = 2`` does not use)."""
     d = check_positive_int("d", d, minimum=2)
-    check_key("key", key)
+    if d > 2 or key is not None:
+        check_key("key", key)
     base = Ellipse(1.0, 1.5)
     return (base if d == 2 else embed(base, d, key)), VonMises(0.0, 1.0)   # key unused for d = 2
 
@@ -409,7 +411,7 @@ def run(key, config: Config) -> Result:
 def _random_features(keys, config, proc, grid, n_taus=8):
     """The random-feature denoiser by exact gradient flow on the curve in R^2, for every N and
     seed: fraction memorized and mean distance to the curve of samples at each flow time."""
-    manifold, density = setting(2, None)
+    manifold, density = setting(2)
     sizes, S, n_max = list(config.sizes), 1, max(config.sizes)      # one seed per N
     full = jnp.stack([manifold.sample(jax.random.fold_in(keys.data, 200 + j), n_max, density)
                       for j in range(S)])

@@ -38,7 +38,6 @@ from ..harness import ExperimentConfig, Meta, experiment
 from . import _plots, _sweep, settings
 
 __all__ = ["Config", "Result", "run", "plot", "plot_maps", "plot_target", "DELTAS", "C", "ALPHA"]
-__all__ += ["plotting_color"]
 
 #: Radii of the coverage curves.
 DELTAS = tuple(float(v) for v in np.geomspace(5e-4, 1.0, 34))
@@ -230,7 +229,7 @@ def plot(result: Result):
         ax = axes[0, 2]
         for a, n in enumerate(ns):
             pil = res.pilot[0, a]                                 # (seeds, stops)
-            line = _plots.band(ax, res.stop_sigmas[0], pil, f"N = {n}", color=plotting_color(a))
+            line = _plots.band(ax, res.stop_sigmas[0], pil, f"N = {n}", color=_color(a))
             best = np.exp(np.mean(np.log(res.sigma0[0, a])))
             ax.axvline(best, color=line.get_color(), lw=0.6, ls=":")
         ax.set(xscale="log", yscale="log", xlabel=r"stopping level $\sigma_0$",
@@ -241,7 +240,7 @@ def plot(result: Result):
     return plotting.finish(_plots.log_ticks(fig, ns), full.meta, note)
 
 
-def plotting_color(i: int) -> str:
+def _color(i: int) -> tuple:
     """The i-th colour of a sequential palette (sizes N)."""
     import matplotlib
 
