@@ -450,6 +450,8 @@ def rotation_curve_data(curve: RotationCurve, n: int, offset: float = 0.0) -> Fl
 
     Returns: ``(n, 64)`` images on the curve.
     """
+    if not isinstance(curve, RotationCurve):
+        raise TypeError(f"curve: expected a data.RotationCurve, got {type(curve).__name__}")
     n = check_positive_int("n", n, minimum=2)
     angles = offset + 2 * np.pi * np.arange(n) / n
     return curve.point(jnp.asarray(angles))

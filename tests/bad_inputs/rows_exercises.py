@@ -16,6 +16,9 @@ ROWS = [
     (H + "progress", lambda: list(harness.progress(3, "d")), TypeError, "iterable"),
 ]
 
-KNOWN_GAPS = [
+KNOWN_GAPS = []
+
+# rows that were known gaps until the integration fixed them
+ROWS += [
     (H + "log_record", lambda: harness.log_record("meta", "m"), TypeError, "meta"),
 ]

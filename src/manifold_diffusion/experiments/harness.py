@@ -185,6 +185,10 @@ def experiment(name: str, *, sizes: Callable[[Any], Mapping[str, Any]] | None = 
 
 def log_record(meta: Meta, module: str) -> None:
     """Append ``meta`` (and ``module``) to the experiment log named by ``$MD_EXPERIMENT_LOG``."""
+    if not isinstance(meta, Meta):
+        raise TypeError(f"meta: expected a harness.Meta, got {type(meta).__name__}")
+    if not isinstance(module, str):
+        raise TypeError(f"module: expected a module name (str), got {type(module).__name__}")
     path = os.environ.get(EXPERIMENT_LOG_ENV)
     if not path:
         return

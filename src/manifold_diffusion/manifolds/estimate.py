@@ -188,6 +188,9 @@ def hausdorff_distance(estimate, manifold, *, n_eval: int = 8192) -> float:
     Returns:
       :math:`d_H` (a Python float).
     """
+    if not (callable(getattr(estimate, "point", None)) and callable(getattr(estimate, "distance", None))):
+        raise TypeError(f"estimate: expected a fitted curve (FourierCurve: point and distance), got "
+                        f"{type(estimate).__name__}")
     n_eval = check_positive_int("n_eval", n_eval, minimum=16)
     dtype = estimate.coef.dtype
     t = jnp.arange(n_eval, dtype=dtype) * (TWO_PI / n_eval)

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._checks import as_float_array, check_positive_int
+from .._checks import as_float_array, check_callable, check_monotone, check_positive_int, is_concrete
 from ..processes import Process, geometric_grid
 from .._types import ArrayInput
 
@@ -49,6 +49,7 @@ def flow_log_density(score_fn, x: ArrayInput, process: Process, *, t_min: float 
     Returns:
       ``(b,)`` log-densities.
     """
+    check_callable("score_fn", score_fn, "a score score_fn(x, t)")
     x = as_float_array("x", x, ndim=2)
     n_steps = check_positive_int("n_steps", n_steps)
     grid = geometric_grid(process.T, t_min, n_steps)[::-1].astype(x.dtype)   # increasing
@@ -85,15 +86,37 @@ def _flow_log_density(score_fn, x, grid, process):
 def integrated_log_density(score_fn, x_grid: ArrayInput, t) -> Float[Array, " g"]:
     r"""1-D log-density (up to a constant) read off the score at time ``t``:
     cumulative trapezoid of :math:`s(x, t)` over the increasing ``x_grid`` ``(g,)``."""
-    x_grid = as_float_array("x_grid", x_grid, ndim=1)
+    check_callable("score_fn", score_fn, "a score score_fn(x, t)")
+    x_grid = _check_grid(x_grid)
     s = score_fn(x_grid[:, None], t)[:, 0]
     incr = 0.5 * (s[1:] + s[:-1]) * jnp.diff(x_grid)
     return jnp.concatenate([jnp.zeros((1,), s.dtype), jnp.cumsum(incr)])
 
 
+def _check_grid(x_grid):
+    """``x_grid`` as a ``(g,)`` float array with ``g >= 2``, increasing (checked when concrete)."""
+    x_grid = as_float_array("x_grid", x_grid, ndim=1)
+    if x_grid.shape[0] < 2:
+        raise ValueError(f"x_grid: expected at least 2 points, got shape {tuple(x_grid.shape)}")
+    if is_concrete(x_grid):
+        check_monotone("x_grid", x_grid)
+    return x_grid
+
+
+def _check_values(name, values, x_grid):
+    """``values`` as a float array whose last axis has the grid's length ``g``."""
+    values = as_float_array(name, values, min_ndim=1)
+    if values.shape[-1] != x_grid.shape[0]:
+        raise ValueError(f"{name}: expected shape (..., {x_grid.shape[0]}) (g from x_grid), got "
+                         f"{tuple(values.shape)}")
+    return values
+
+
 def normalize_log_density(log_q, x_grid):
-    """Subtract the log of the trapezoid integral of :math:`e^{\\log q}` over ``x_grid``."""
-    log_q = jnp.asarray(log_q)
+    """Subtract the log of the trapezoid integral of :math:`e^{\\log q}` over ``x_grid``:
+    ``log_q`` ``(..., g)`` on the increasing ``x_grid`` ``(g,)``."""
+    x_grid = _check_grid(x_grid)
+    log_q = _check_values("log_q", log_q, x_grid)
     m = jnp.max(log_q, axis=-1, keepdims=True)
     w = jnp.exp(log_q - m)
     dx = jnp.broadcast_to(jnp.diff(x_grid), w[..., 1:].shape)
@@ -113,9 +136,9 @@ def kl_on_grid(log_p0, log_q, x_grid, *, normalize: bool = True):
     Returns:
       ``(...)`` KL values.
     """
-    x_grid = jnp.asarray(x_grid)
-    log_q = jnp.asarray(log_q)
-    log_p0 = jnp.broadcast_to(jnp.asarray(log_p0), log_q.shape)
+    x_grid = _check_grid(x_grid)
+    log_q = _check_values("log_q", log_q, x_grid)
+    log_p0 = jnp.broadcast_to(_check_values("log_p0", log_p0, x_grid), log_q.shape)
     if normalize:
         log_q = normalize_log_density(log_q, x_grid)
         log_p0 = normalize_log_density(log_p0, x_grid)
@@ -127,8 +150,9 @@ def kl_on_grid(log_p0, log_q, x_grid, *, normalize: bool = True):
 
 def mode_masses(log_q, x_grid, split: float = 0.0):
     """Mass of the (normalised) density ``q`` on ``x < split`` and ``x >= split``: ``(..., 2)``."""
+    x_grid = _check_grid(x_grid)
+    q = np.exp(np.asarray(normalize_log_density(log_q, x_grid)))
     x_grid = np.asarray(x_grid)
-    q = np.exp(np.asarray(normalize_log_density(log_q, jnp.asarray(x_grid))))
     dx = np.gradient(x_grid)
     left = np.sum(q * dx * (x_grid < split), axis=-1)
     right = np.sum(q * dx * (x_grid >= split), axis=-1)

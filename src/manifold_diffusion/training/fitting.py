@@ -86,6 +86,11 @@ def select(tree, *index):
             raise TypeError(f"index: expected integers, integer arrays or slices, got {i!r}")
     if any(jnp.ndim(leaf) < len(index) for leaf in leaves):
         raise ValueError(f"index: {len(index)} indices, but a leaf of tree has fewer axes")
+    for axis, i in enumerate(index):
+        if isinstance(i, (int, np.integer)):
+            size = min(jnp.shape(leaf)[axis] for leaf in leaves)
+            if not -size <= int(i) < size:
+                raise ValueError(f"index: {int(i)} is out of range for axis {axis} of size {size}")
     return jax.tree_util.tree_map(lambda a: a[index], tree)
 
 
