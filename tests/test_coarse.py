@@ -8,7 +8,7 @@ import pytest
 
 import manifold_diffusion as md
 from manifold_diffusion.manifolds import Circle, Ellipse, fit_fourier_curve, fourier_order, hausdorff_distance
-from manifold_diffusion.scores import GeometricScore, empirical_score, hybrid_sample, smoothed_empirical_score
+from manifold_diffusion.scores import GeometricScore, hybrid_sample, smoothed_empirical_score
 from manifold_diffusion.scores.coarse import large_noise_draws, stopped_samples
 
 EPS = float(jnp.finfo(jnp.result_type(float)).eps)
@@ -75,7 +75,7 @@ def test_coarse_scores_interchangeable_in_samplers(key):
     process = md.processes.VE(T=1.0)
     grid = md.processes.geometric_grid(1.0, 1e-3, 10)
     x_T = process.prior_sample(jax.random.fold_in(key, 1), (16, 2))
-    scores = [GeometricScore(est, process), empirical_score(data, process),
+    scores = [GeometricScore(est, process), md.EmpiricalScore(data, process),
               smoothed_empirical_score(data, jax.random.fold_in(key, 2), n_draws=8, process=process),
               GeometricScore(m, process)]
     for i, s in enumerate(scores):
@@ -93,7 +93,7 @@ def test_stopped_samples_equal_an_explicit_tweedie_step(key):
     data = Circle().sample(key, 32)
     process = md.processes.VE(T=0.09)
     grid = jnp.asarray(np.geomspace(0.3, 0.01, 8) ** 2)
-    score = empirical_score(data, process)
+    score = md.EmpiricalScore(data, process)
     x0 = large_noise_draws(jax.random.fold_in(key, 1), data, 300, 0.3)
     stops = [2, 5, 6]
     k = jax.random.fold_in(key, 2)
@@ -130,7 +130,7 @@ def test_bad_inputs_raise(key):
     with pytest.raises(TypeError, match="key"):
         large_noise_draws(1, jnp.zeros((3, 2)), 4, 0.1)
     process = md.processes.VE(T=1.0)
-    score = empirical_score(jnp.zeros((3, 2)), process)
+    score = md.EmpiricalScore(jnp.zeros((3, 2)), process)
     with pytest.raises(ValueError, match="stops"):
         stopped_samples(key, score, jnp.zeros((4, 2)), jnp.asarray([1.0, 0.5, 0.1]), process, [2])
     with pytest.raises(ValueError, match="method"):

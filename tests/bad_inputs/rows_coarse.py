@@ -16,7 +16,6 @@ ROWS = [
     (C + "GeometricScore", lambda: md.scores.GeometricScore(CIRCLE, "VE"), TypeError, "process"),
     (C + "bandwidth_rule", lambda: md.scores.bandwidth_rule(0), ValueError, "n"),
     (C + "bandwidth_rule", lambda: md.scores.bandwidth_rule(10, h0=-1.0), ValueError, "h0"),
-    (C + "empirical_score", lambda: md.scores.empirical_score(jnp.ones(3)), ValueError, "data"),
     (C + "smoothed_empirical_score", lambda: md.scores.smoothed_empirical_score(X, 0), TypeError, "key"),
     (C + "hybrid_sample", lambda: md.scores.hybrid_sample(KEY, X, CIRCLE, 0, t_s=0.1), ValueError, "n"),
     (C + "hybrid_sample", lambda: md.scores.hybrid_sample(KEY, X, CIRCLE, 4, t_s=-0.1), ValueError, "t_s"),

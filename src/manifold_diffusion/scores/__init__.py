@@ -36,7 +36,7 @@ from .cfdm import cfdm_denoiser, cfdm_sample, cfdm_velocity
 from .patch import (ELSMachine, EquivariantScore, LocalScore, PatchCalibration, PatchSchedule,
                     calibrate_patch_schedule, extract_patches)
 from .switched import SwitchedScore
-from .coarse import GeometricScore, bandwidth_rule, empirical_score, hybrid_sample, smoothed_empirical_score
+from .coarse import GeometricScore, bandwidth_rule, hybrid_sample, smoothed_empirical_score
 
 __all__ = ["cfdm", "coarse", "empirical", "exact", "patch", "point_mixture", "population", "resampled",
            "smoothed", "switched",
@@ -46,5 +46,5 @@ __all__ = ["cfdm", "coarse", "empirical", "exact", "patch", "point_mixture", "po
            "departure_curves", "cfdm_denoiser", "cfdm_velocity", "cfdm_sample",
            "LocalScore", "EquivariantScore", "ELSMachine", "PatchSchedule", "PatchCalibration",
            "calibrate_patch_schedule", "extract_patches", "SwitchedScore",
-           "GeometricScore", "bandwidth_rule", "empirical_score", "hybrid_sample",
+           "GeometricScore", "bandwidth_rule", "hybrid_sample",
            "smoothed_empirical_score"]

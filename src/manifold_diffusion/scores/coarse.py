@@ -14,7 +14,6 @@ score keeps only the first term, with an *estimated* projection :math:`\hat P`
   manifold of :mod:`manifold_diffusion.manifolds`, the "exact geometric score");
 - :func:`smoothed_empirical_score` -- the smoothed empirical score of the smoothing chapter with
   the bandwidth rule :func:`bandwidth_rule`;
-- :func:`empirical_score` -- the empirical score itself, the memorizing baseline.
 
 All are callables ``score(x, t)``, ``(b, d) -> (b, d)``, accepted by every sampler of
 :mod:`manifold_diffusion.samplers`. A *learned* coarse score -- a denoiser fitted by denoising
@@ -54,7 +53,7 @@ from .empirical import EmpiricalScore
 from .smoothed import SmoothedScore
 from .._types import ArrayInput
 
-__all__ = ["GeometricScore", "empirical_score", "smoothed_empirical_score", "bandwidth_rule",
+__all__ = ["GeometricScore", "smoothed_empirical_score", "bandwidth_rule",
            "large_noise_draws", "stopped_samples", "hybrid_sample"]
 
 
@@ -94,11 +93,6 @@ class GeometricScore(eqx.Module):
         return -(x - alpha * p) / (sigma * sigma)
 
 
-def empirical_score(data: ArrayInput, process: Process | None = None) -> EmpiricalScore:
-    """The empirical score of ``data`` (the memorizing baseline), a thin alias of :class:`EmpiricalScore`."""
-    return EmpiricalScore(data, VE() if process is None else process)
-
-
 def bandwidth_rule(n: int, k: int = 1, *, h0: float = 0.3, n0: int = 64) -> float:
     r"""Bandwidth rule :math:`h(N) = h_0\,(N/N_0)^{-1/(k+4)}` of the smoothed empirical score.
 
@@ -117,7 +111,7 @@ def smoothed_empirical_score(data: ArrayInput, key, *, bandwidth: float | None =
     """The smoothed empirical score with bandwidth ``bandwidth`` (default :func:`bandwidth_rule`)."""
     data = as_float_array("data", data, ndim=2)
     h = bandwidth_rule(data.shape[0], k) if bandwidth is None else bandwidth
-    return SmoothedScore(empirical_score(data, process), h, n_draws, key)
+    return SmoothedScore(EmpiricalScore(data, VE() if process is None else process), h, n_draws, key)
 
 
 def large_noise_draws(key, points: ArrayInput, n_samples: int, sigma: float
