@@ -67,10 +67,15 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """At the smallest ``t_min``: the fractions memorized (empirical and true score); the
-        fitted slope of the distance in :math:`\\sigma(t_{\\min})` (theory 1) and its fit range."""
+        fitted slope of the distance in :math:`\\sigma(t_{\\min})` (theory 1) and its fit range;
+        ``verdict``: whether the slope's interval ``"contains"`` or ``"excludes"`` 1;
+        ``deviation_pct``: ``|slope - 1|`` in percent."""
         return {"tmin": float(self.t_mins[-1]), "frac": float(self.fraction_memorized[:, -1].mean()),
                 "frac_true": float(self.fraction_memorized_true.mean()), "slope": self.fit.slope,
-                "low": self.fit.ci_low, "high": self.fit.ci_high, "fit_max": self.fit_max_sigma}
+                "low": self.fit.ci_low, "high": self.fit.ci_high, "fit_max": self.fit_max_sigma,
+                "verdict": ("contains" if self.fit.ci_low <= 1.0 <= self.fit.ci_high
+                            else "excludes"),
+                "deviation_pct": 100 * abs(self.fit.slope - 1.0)}
 
 
 @experiment("memorization", sizes=lambda c: {"n": c.n_train, "b": c.n_samples, "steps": c.n_steps,
