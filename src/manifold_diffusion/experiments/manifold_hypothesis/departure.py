@@ -116,7 +116,9 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """For each k, the first and last d: the slope with its interval and the ratio of sigma*
-        to the spacing; the range of N; how many sigma* are pinned to the grid."""
+        to the spacing; the factor by which that ratio falls from the first d to the last
+        (``ratio_drop``) and the factor the scaling argument predicts, ``(d_last/d_first)^(1/k)``
+        (``predicted_drop``); the range of N; how many sigma* are pinned to the grid."""
         nan = float("nan")
         out = {"threshold": self.threshold, "seeds": self.n_seeds,
                "pinned": int(sum(int(c.pinned.sum()) for c in self.curves)),
@@ -130,6 +132,10 @@ class Result(NamedTuple):
                 out[f"k{k}_{tag}_ratio"] = float(np.nanmedian(c.sigma_star / c.spacing))
                 for part, name in (("slope", "slope"), ("ci_low", "low"), ("ci_high", "high")):
                     out[f"k{k}_{tag}_{name}"] = getattr(c.fit, part) if c.fit is not None else nan
+            # sigma* / spacing from the first to the last d: measured, and the scaling argument's
+            # (d_last / d_first)^(1/k)
+            out[f"k{k}_ratio_drop"] = out[f"k{k}_first_ratio"] / out[f"k{k}_last_ratio"]
+            out[f"k{k}_predicted_drop"] = float((cs[-1].d / cs[0].d) ** (1.0 / k))
         return out
 
 
