@@ -258,7 +258,7 @@ def plot_frame(result: Result):
         ax.set_ylabel("$x_2$")
         ax.set_title(f"bandwidth {res.bandwidths[0]:.2f}: gap {gap:.2f}, memorized {mem:.2f}",
                      fontsize=8)
-        ax.legend(fontsize=6.5, loc="center", markerscale=2)
+        ax.legend(loc="center", markerscale=2)
         ax = axes[0, 1]
         ax.hist(res.radius[0], bins=np.linspace(0, 1.4, 57), color="C0")
         ax.axvline(1.0, color="0.5", ls=":", lw=1)

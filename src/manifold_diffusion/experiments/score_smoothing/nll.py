@@ -156,5 +156,5 @@ def plot(result: Result):
                 label=f"best held-out: h = {res.bandwidths[best]:g}")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel(f"NLL (nats) at $\\epsilon$ = {res.eps:g}")
-        ax.legend(fontsize=7)
+        ax.legend()
         return plotting.finish(fig, res.meta)
