@@ -49,11 +49,15 @@ class Result(NamedTuple):
     meta: Meta | None = None
 
     def summary(self) -> dict:
-        """Median losses over training sets at the smallest time."""
+        """Median losses over training sets at the smallest time, the number of training sets,
+        and the range of the empirical score's fresh-point loss over them."""
         med = lambda a: float(np.median(a[:, 0]))                        # noqa: E731
         return {"t0": float(self.times[0]), "n_train": self.n_train,
                 "train_true": med(self.train_true), "train_emp": med(self.train_empirical),
-                "test_true": med(self.test_true), "test_emp": med(self.test_empirical)}
+                "test_true": med(self.test_true), "test_emp": med(self.test_empirical),
+                "n_sets": len(self.train_true),
+                "test_emp_min": float(np.min(self.test_empirical[:, 0])),
+                "test_emp_max": float(np.max(self.test_empirical[:, 0]))}
 
 
 @eqx.filter_jit

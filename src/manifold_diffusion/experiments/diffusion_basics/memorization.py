@@ -67,10 +67,15 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """At the smallest ``t_min``: the fractions memorized (empirical and true score); the
-        fitted slope of the distance in :math:`\\sigma(t_{\\min})` (theory 1) and its fit range."""
+        fitted slope of the distance in :math:`\\sigma(t_{\\min})` (theory 1) and its fit range;
+        ``verdict``: whether the slope's interval ``"contains"`` or ``"excludes"`` 1;
+        ``deviation_pct``: ``|slope - 1|`` in percent."""
         return {"tmin": float(self.t_mins[-1]), "frac": float(self.fraction_memorized[:, -1].mean()),
                 "frac_true": float(self.fraction_memorized_true.mean()), "slope": self.fit.slope,
-                "low": self.fit.ci_low, "high": self.fit.ci_high, "fit_max": self.fit_max_sigma}
+                "low": self.fit.ci_low, "high": self.fit.ci_high, "fit_max": self.fit_max_sigma,
+                "verdict": ("contains" if self.fit.ci_low <= 1.0 <= self.fit.ci_high
+                            else "excludes"),
+                "deviation_pct": 100 * abs(self.fit.slope - 1.0)}
 
 
 @experiment("memorization", sizes=lambda c: {"n": c.n_train, "b": c.n_samples, "steps": c.n_steps,
@@ -110,7 +115,8 @@ def plot(result: Result):
     """Samples over the training set; fraction memorized and distance against the noise level."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.2, height=3.1)
+        fig, axes = plotting.figure(3, width=2.27, height=3.3)
+        below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.5)
         ax = axes[0, 0]
         ax.scatter(res.samples_true[:, 0], res.samples_true[:, 1], s=2, color="C0", alpha=0.4,
                    label="true score")
@@ -120,7 +126,7 @@ def plot(result: Result):
                    label=f"{len(res.train)} training points")
         ax.set_aspect("equal")
         ax.set_title(f"samples at t_min = {res.t_mins[-1]:g}")
-        ax.legend(loc="center", fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), handlelength=1.5)
         ax = axes[0, 1]
         ax.semilogx(res.sigmas, res.fraction_memorized.mean(0), "o-", color="C3",
                     label="empirical score")
@@ -128,8 +134,8 @@ def plot(result: Result):
                    label="true score (baseline)")
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel(r"$\sigma(t_{\min})$")
-        ax.set_ylabel(r"fraction memorized ($d_1/d_2 < 1/3$)")
-        ax.legend()
+        ax.set_ylabel("fraction memorized\n" r"($d_1/d_2 < 1/3$)")
+        ax.legend(**below)
         ax = axes[0, 2]
         for row in res.mean_distance:
             ax.loglog(res.sigmas, row, color="C3", alpha=0.3, lw=0.8)
@@ -139,9 +145,9 @@ def plot(result: Result):
         ax.loglog(res.sigmas[in_fit], fitted, "k--", lw=1,
                   label=f"slope {res.fit.slope:.2f} [{res.fit.ci_low:.2f}, {res.fit.ci_high:.2f}]")
         ax.set_xlabel(r"$\sigma(t_{\min})$")
-        ax.set_ylabel("mean distance to nearest training point")
-        ax.set_title("theory: slope 1 (fit left of the grey band)")
-        ax.legend()
+        ax.set_ylabel("mean distance to\nnearest training point")
+        ax.set_title("theory: slope 1\n(fit left of the grey band)")
+        ax.legend(**below)
         for a in axes[0, 1:]:
             a.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             a.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())

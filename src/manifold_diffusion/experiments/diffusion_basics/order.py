@@ -49,8 +49,12 @@ class Result(NamedTuple):
     meta: Meta | None = None
 
     def summary(self) -> dict:
-        """The fitted slope and its interval (theory: -2)."""
-        return {"slope": self.fit.slope, "low": self.fit.ci_low, "high": self.fit.ci_high}
+        """The fitted slope and its interval (theory: -2); ``verdict``: whether the interval
+        ``"contains"`` or ``"excludes"`` -2; ``deviation_pct``: ``|slope + 2| / 2`` in percent."""
+        inside = self.fit.ci_low <= -2.0 <= self.fit.ci_high
+        return {"slope": self.fit.slope, "low": self.fit.ci_low, "high": self.fit.ci_high,
+                "verdict": "contains" if inside else "excludes",
+                "deviation_pct": 100 * abs(self.fit.slope + 2.0) / 2.0}
 
 
 @experiment("Heun order", sizes=lambda c: {"points": c.n_points, "seeds": c.n_seeds,

@@ -93,9 +93,9 @@ def plot(result: Result):
     res = check_result(result, Result)
     shade = np.exp(res.log_density - res.log_density.max())
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.1, height=3.1, sharex=True, sharey=True)
-        for ax, paths, name in ((axes[0, 0], res.paths_sde, "reverse SDE (Euler-Maruyama)"),
-                                (axes[0, 1], res.paths_ode, "probability-flow ODE (Heun)")):
+        fig, axes = plotting.figure(3, width=2.25, height=2.5, sharex=True, sharey=True)
+        for ax, paths, name in ((axes[0, 0], res.paths_sde, "reverse SDE\n(Euler-Maruyama)"),
+                                (axes[0, 1], res.paths_ode, "probability-flow\nODE (Heun)")):
             ax.contourf(res.axis, res.axis, shade, levels=10, cmap="Blues")
             for j in range(paths.shape[1]):
                 ax.plot(paths[:, j, 0], paths[:, j, 1], lw=0.7, color=f"C{j % 10}", alpha=0.85)
@@ -106,11 +106,12 @@ def plot(result: Result):
         ax.scatter(res.reference[:, 0], res.reference[:, 1], s=1, color="0.6", label="data",
                    rasterized=True)
         ax.scatter(res.samples_sde[:, 0], res.samples_sde[:, 1], s=1, color="C0", alpha=0.5,
-                   label=f"SDE, $W_2$ = {res.w2_sde:.3f}", rasterized=True)
+                   label=f"SDE samples, $W_2$ = {res.w2_sde:.3f}", rasterized=True)
         ax.scatter(res.samples_ode[:, 0], res.samples_ode[:, 1], s=1, color="C3", alpha=0.5,
-                   label=f"ODE, $W_2$ = {res.w2_ode:.3f}", rasterized=True)
-        ax.set_title(f"samples (floor $W_2$ {res.w2_floor.min():.3f}-{res.w2_floor.max():.3f})")
-        ax.legend(loc="center", markerscale=5, fontsize=7)
+                   label=f"ODE samples, $W_2$ = {res.w2_ode:.3f}", rasterized=True)
+        ax.set_title(f"samples\n(floor $W_2$ {res.w2_floor.min():.3f}-{res.w2_floor.max():.3f})")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=3,
+                   markerscale=5)
         for a in axes[0]:
             a.set_aspect("equal")
             a.set_xlim(-3.6, 3.6)

@@ -87,7 +87,7 @@ def plot(result: Result):
     """Arrows of the score (length-normalised; colour = norm) over the density of :math:`X_t`."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(len(res.times), width=3.0, height=3.0, sharex=True,
+        fig, axes = plotting.figure(len(res.times), width=2.2, height=2.5, sharex=True,
                                     sharey=True)
         xx, yy = np.meshgrid(res.axis, res.axis)
         for ax, t, logd, s, med in zip(axes[0], res.times, res.log_density, res.scores,
@@ -97,7 +97,7 @@ def plot(result: Result):
             norm = np.linalg.norm(s, axis=-1)
             arrows = ax.quiver(xx, yy, s[..., 0] / (norm + 1e-12), s[..., 1] / (norm + 1e-12),
                                np.log10(norm), cmap="plasma", clim=(-1, 2), scale=22, width=0.006)
-            ax.set_title(f"t = {t:g}: median |score| at $X_t$ = {med:.1f}")
+            ax.set_title(f"t = {t:g}\nmedian |score| at $X_t$: {med:.1f}")
             ax.set_aspect("equal")
         fig.colorbar(arrows, ax=axes[0, -1], label="log10 |score|", shrink=0.8)
         return plotting.finish(fig, res.meta,

@@ -104,7 +104,7 @@ def plot(result: Result):
     titles = ("exact minimiser of the training loss\n(empirical score)",
               f"smoothed empirical score (bandwidth {res.bandwidth:g})")
     with plotting.style():
-        fig, axes = plotting.figure(2, width=3.6, height=3.5, sharex=True, sharey=True)
+        fig, axes = plotting.figure(2, width=3.4, height=3.4, sharex=True, sharey=True)
         for i, (ax, x) in enumerate(zip(axes[0], (res.empirical, res.smoothed))):
             ax.plot(res.curve[:, 0], res.curve[:, 1], color="0.75", lw=1.0, zorder=0,
                     label="the data manifold")
@@ -117,7 +117,7 @@ def plot(result: Result):
             ax.set_aspect("equal")
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[0, 0].legend(loc="upper right", fontsize=7.5, markerscale=1.5)
+        axes[0, 0].legend(loc="center", bbox_to_anchor=(0.38, 0.6), markerscale=1.5)
         return plotting.finish(fig, res.meta, "copies: samples much closer to one training point "
                                "than to any other (nearest/second-nearest distance < 1/3); same "
                                "sampler, same prior draw and noise for both panels")

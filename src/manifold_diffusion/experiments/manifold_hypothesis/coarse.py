@@ -145,13 +145,16 @@ def plot(result: Result):
     """Samples of each sampler over the ellipse, and the histograms of their arc-length angle."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(4, 2, width=2.4, height=2.5)
+        fig, axes = plotting.figure(4, 2, width=1.7, height=2.3)
+        lim = 1.15 * float(np.max(np.abs(res.curve)))
         for i, name in enumerate(res.names):
             ax = axes[0, i]
             ax.plot(res.curve[:, 0], res.curve[:, 1], color="0.6", lw=0.8)
             ax.scatter(res.samples[i, :, 0], res.samples[i, :, 1], s=2, alpha=0.5, color=f"C{i}",
                        rasterized=True)
             ax.set_aspect("equal")
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
             ax.set_title(f"{name}\nmean dist {res.distance[i]:.3f}", fontsize=8)
             ax = axes[1, i]
             ax.hist(res.angles[i], bins=24, range=(0, 2 * np.pi), density=True, color=f"C{i}",
@@ -162,8 +165,9 @@ def plot(result: Result):
             if i == 1:
                 ax.plot(res.angle_grid, res.other_density, "k--", lw=1, label="other law")
             ax.set_xlabel("arc-length angle")
-            ax.set_title(f"KS data {res.ks_data[i]:.2f}, uniform {res.ks_uniform[i]:.2f}",
+            ax.set_title(f"KS: data {res.ks_data[i]:.2f}\nuniform {res.ks_uniform[i]:.2f}",
                          fontsize=8)
-            ax.legend(fontsize=6)
+        handles, labels = axes[1, 1].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=3)
         return plotting.finish(fig, res.meta, f"KS floor (95 %, exact sample of this size) "
                                f"{res.ks_floor:.3f}")

@@ -116,7 +116,9 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """For each k, the first and last d: the slope with its interval and the ratio of sigma*
-        to the spacing; the range of N; how many sigma* are pinned to the grid."""
+        to the spacing; the factor by which that ratio falls from the first d to the last
+        (``ratio_drop``) and the factor the scaling argument predicts, ``(d_last/d_first)^(1/k)``
+        (``predicted_drop``); the range of N; how many sigma* are pinned to the grid."""
         nan = float("nan")
         out = {"threshold": self.threshold, "seeds": self.n_seeds,
                "pinned": int(sum(int(c.pinned.sum()) for c in self.curves)),
@@ -130,6 +132,10 @@ class Result(NamedTuple):
                 out[f"k{k}_{tag}_ratio"] = float(np.nanmedian(c.sigma_star / c.spacing))
                 for part, name in (("slope", "slope"), ("ci_low", "low"), ("ci_high", "high")):
                     out[f"k{k}_{tag}_{name}"] = getattr(c.fit, part) if c.fit is not None else nan
+            # sigma* / spacing from the first to the last d: measured, and the scaling argument's
+            # (d_last / d_first)^(1/k)
+            out[f"k{k}_ratio_drop"] = out[f"k{k}_first_ratio"] / out[f"k{k}_last_ratio"]
+            out[f"k{k}_predicted_drop"] = float((cs[-1].d / cs[0].d) ** (1.0 / k))
         return out
 
 
@@ -206,7 +212,8 @@ def plot(result: Result):
     """Error curves (first (k, d)), sigma*(N) for every (k, d), and the slopes with intervals."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.2, height=3.0)
+        fig, axes = plotting.figure(3, width=2.27, height=3.5)
+        below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.5)
         first = res.curves[0]
         ax = axes[0, 0]
         for a, n in enumerate(first.ns):
@@ -214,9 +221,9 @@ def plot(result: Result):
                       color=_color(a, len(first.ns)), label=f"N = {n}")
         ax.axhline(res.threshold, color="k", ls=":", lw=1)
         ax.set_xlabel(r"$\sigma$")
-        ax.set_ylabel("relative error of the empirical score")
+        ax.set_ylabel("relative error of\nthe empirical score")
         ax.set_title(f"k = {first.k}, d = {first.d}", fontsize=8)
-        ax.legend(fontsize=6, ncol=2)
+        ax.legend(ncol=2, **below)
         ax = axes[0, 1]
         markers = {1: "o", 2: "s"}
         for i, c in enumerate(res.curves):
@@ -232,7 +239,8 @@ def plot(result: Result):
         ax.set_xlabel("training-set size $N$")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_ylabel(r"$\sigma^*(N)$")
-        ax.legend(fontsize=6)
+        ax.yaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2.0, 5.0)))
+        ax.legend(**{**below, "bbox_to_anchor": (0.5, -0.27)})
         ax = axes[0, 2]
         for i, c in enumerate(res.curves):
             if c.fit is None:
@@ -242,8 +250,8 @@ def plot(result: Result):
                         fmt=markers[c.k], color=f"C{i}", capsize=3)
             ax.plot([i - 0.3, i + 0.3], [-1 / c.k] * 2, "k-", lw=1)
         ax.set_xticks(range(len(res.curves)))
-        ax.set_xticklabels([f"k{c.k}\nd{c.d}" for c in res.curves], fontsize=7)
-        ax.set_ylabel(r"fitted slope of $\sigma^*(N)$ (95 % CI)")
+        ax.set_xticklabels([f"k={c.k}\nd={c.d}" for c in res.curves])
+        ax.set_ylabel("fitted slope of\n" r"$\sigma^*(N)$ (95 % CI)")
         ax.set_title("black: theory $-1/k$", fontsize=8)
         return plotting.finish(fig, res.meta, f"threshold {res.threshold:g} on the relative "
                                "L2 error; slopes bootstrapped over training sets")

@@ -101,7 +101,7 @@ def plot(result: Result):
                 ax.set_yticks([])
                 ax.set_title(f"N = {n}, $t_{{\\min}}$ = {t_min:g}\nmemorized "
                              f"{res.fraction_memorized[a, j]:.2f}, $d_1$ = "
-                             f"{res.mean_distance[a, j]:.1e}", fontsize=7)
+                             f"{res.mean_distance[a, j]:.1e}")
         return plotting.finish(fig, res.meta, "crosses: training points; dots: samples")
 
 

@@ -124,31 +124,32 @@ def plot(result: Result):
     """Ellipse with its tube of radius reach and medial axis; Swiss roll; distance against ``d``."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.1, height=3.0)
+        fig, axes = plotting.figure(3, width=2.27, height=3.6)
+        below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.16), handlelength=1.5)
         ax = axes[0, 0]
         p, n, tau = res.ellipse_points, res.ellipse_normals, res.reach
         closed = lambda a: np.vstack([a, a[:1]])                      # noqa: E731
         ax.fill(closed(p + tau * n)[:, 0], closed(p + tau * n)[:, 1], color="C0", alpha=0.12, lw=0)
         ax.fill(closed(p - tau * n)[:, 0], closed(p - tau * n)[:, 1], color="white", lw=0)
-        ax.plot(*closed(p).T, color="C0", lw=1.5, label="$M$ (ellipse $a=1$, $b=2$)")
+        ax.plot(*closed(p).T, color="C0", lw=1.5, label="$M$: ellipse $a=1$, $b=2$")
         ax.plot(*closed(p + tau * n).T, color="C0", lw=0.6, ls="--")
         ax.plot(*closed(p - tau * n).T, color="C0", lw=0.6, ls="--",
-                label=f"tube of radius $\\tau$ = {tau:.2f}")
+                label=f"tube, radius $\\tau$ = {tau:.2f}")
         ax.plot(*closed(p - 1.6 * tau * n).T, color="C3", lw=0.6,
-                label=r"offset $1.6\tau$ inward: folds")
+                label=r"$1.6\tau$ inward: folds")
         half = res.medial_half_length
         ax.plot([0, 0], [-half, half], color="k", lw=1.2, label="medial axis")
         ax.set_aspect("equal")
         ax.set_xlim(-1.8, 1.8)
-        ax.set_ylim(-2.7, 5.4)
+        ax.set_ylim(-2.7, 2.7)
         ax.set_yticks([-2, 0, 2])
-        ax.legend(fontsize=5.5, loc="upper center", ncol=1)
-        ax.set_title("reach and tubular neighbourhood")
+        ax.legend(**below)
+        ax.set_title("reach and\ntubular neighbourhood")
         ax = axes[0, 1]
         ax.scatter(res.swiss[:, 0], res.swiss[:, 2], c=res.swiss_coords[:, 0], s=3, cmap="viridis",
                    rasterized=True)
         ax.set_aspect("equal")
-        ax.set_title("Swiss roll ($k=2$, $d=3$), along its axis")
+        ax.set_title("Swiss roll ($k=2$, $d=3$)\nseen along its axis")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_3$")
         ax = axes[0, 2]
@@ -156,9 +157,9 @@ def plot(result: Result):
         ax.loglog(d, res.normal_distance / res.sigma, "o-", label=r"rms dist$(x, M)/\sigma$")
         ax.loglog(d, np.sqrt(d - 1.0), "k:", lw=1, label=r"$\sqrt{d-1}$")
         ax.loglog(d, res.tangential_shift / res.sigma, "s-",
-                  label=r"$\|\Pi_M x - y\|/\sigma$ (along $M$)")
+                  label=r"$\|\Pi_M x - y\|/\sigma$ (along M)")
         ax.set_xlabel("ambient dimension $d$")
-        ax.set_title("circle in $\\mathbb{R}^d$, $x = y + \\sigma z$")
-        ax.legend(fontsize=6.5)
+        ax.set_title("circle in $\\mathbb{R}^d$\n$x = y + \\sigma z$")
+        ax.legend(**{**below, "bbox_to_anchor": (0.5, -0.27)})
         return plotting.finish(fig, res.meta, f"right: slope of the distance in d-1: "
                                f"{res.fit.format(theory=0.5)}")

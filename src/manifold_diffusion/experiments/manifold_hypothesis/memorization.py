@@ -203,7 +203,9 @@ def plot(result: Result):
     """Fraction memorized and distance to the nearest training point against sigma(t_min)."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(4, width=2.6, height=2.7)
+        # two rows of two: d = 2 at several N on top, several d at one N below
+        fig, axes2 = plotting.figure(2, 2, width=3.35, height=2.35)
+        axes = axes2.reshape(1, 4)
         for a, n in enumerate(res.ns):
             axes[0, 0].semilogx(res.sigmas, res.fraction_n[:, a].mean(0), "o-", ms=3,
                                 label=f"N = {n}")
@@ -215,7 +217,7 @@ def plot(result: Result):
         axes[0, 1].loglog(res.sigmas, res.sigmas, "k:", lw=1, label=r"$\sigma(t_{\min})$")
         axes[0, 0].set_ylabel("fraction memorized")
         axes[0, 0].set_title("$d = 2$ (dotted: spacing $2\\pi/N$)", fontsize=8)
-        axes[0, 1].set_ylabel("mean $d_1$ (nearest training point)")
+        axes[0, 1].set_ylabel("mean $d_1$ (nearest\ntraining point)")
         axes[0, 1].set_title("$d = 2$", fontsize=8)
         for c, d in enumerate(res.dims):
             axes[0, 2].semilogx(res.sigmas, res.fraction_d[:, c].mean(0), "o-", ms=3,
@@ -227,9 +229,11 @@ def plot(result: Result):
         axes[0, 3].loglog(res.sigmas, res.sigmas, "k:", lw=1, label=r"$\sigma(t_{\min})$")
         axes[0, 2].set_title(f"N = {res.n}", fontsize=8)
         axes[0, 3].set_title(f"N = {res.n}: distance$/\\sqrt{{d}}$", fontsize=8)
-        for ax in axes[0]:
+        axes[0, 3].set_ylabel("mean $d_1/\\sqrt{d}$")
+        for j, ax in enumerate(axes[0]):
             ax.set_xlabel(r"$\sigma(t_{\min})$")
-            ax.legend(fontsize=6)
+            ax.legend(loc="lower left" if j in (0, 2) else "upper left")
+        axes[0, 2].set_ylabel("fraction memorized")
         for ax in (axes[0, 0], axes[0, 2]):
             ax.set_ylim(-0.03, 1.03)
         return plotting.finish(fig, res.meta, "memorized: nearest/second-nearest distance < 1/3; "

@@ -151,7 +151,7 @@ def plot(result: Result):
     labels = {"residual": r"$\|\sigma^2 s + (x - \Pi_M x)\|$", "normal": r"$\|s_\perp\|$",
               "tangential": r"$|s_\parallel|$"}
     with plotting.style():
-        fig, axes = plotting.figure(2, width=3.6, height=3.0)
+        fig, axes = plotting.figure(2, width=3.4, height=3.0)
         ax = axes[0, 0]
         for i, name in enumerate(("normal", "tangential", "residual")):
             val, fit = getattr(res, name), res.fits[name]
@@ -160,10 +160,10 @@ def plot(result: Result):
             ax.loglog(res.sigmas, np.exp(fit.intercept) * res.sigmas ** fit.slope, "-",
                       color=f"C{i}", lw=0.8)
         ax.set_xlabel(r"noise level $\sigma$")
-        ax.set_ylabel("median over fixed points of the tube")
+        ax.set_ylabel("median over fixed\npoints of the tube")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks([0.01, 0.02, 0.05, 0.1], ["0.01", "0.02", "0.05", "0.1"])
-        ax.legend(fontsize=6.5, loc="center", bbox_to_anchor=(0.5, 0.42))
+        ax.legend(loc="center", bbox_to_anchor=(0.5, 0.42))
         ax.set_title("geometry at $\\sigma^{-2}$, density at $O(1)$")
         ax = axes[0, 1]
         for j in (0, len(res.sigmas) // 2, len(res.sigmas) - 1):
@@ -172,6 +172,6 @@ def plot(result: Result):
         ax.plot(res.curve_u, res.curve_limit, "k--", lw=1, label=r"$\partial_u \log p(u)$")
         ax.set_xlabel("arc length $u$ along the ellipse")
         ax.set_ylabel("tangential score")
-        ax.legend(fontsize=6.5)
+        ax.legend()
         return plotting.finish(fig, res.meta, "slopes fitted over groups of query points "
                                "(bootstrap over groups)")

@@ -174,17 +174,26 @@ def plot_gallery(result: Result):
     res = check_result(result, Result)
     rows = [int(np.argmin(np.abs(res.bandwidths - h))) for h in res.gallery]
     with plotting.style():
-        fig, axes = plotting.figure(len(rows), width=2.3, height=2.5, sharex=True, sharey=True)
-        for ax, i in zip(axes[0], rows):
+        # at most three panels a row (six bandwidths: two rows of three, within the text column)
+        ncols = len(rows) if len(rows) <= 3 else -(-len(rows) // 2)
+        nrows = -(-len(rows) // ncols)
+        fig, axes = plotting.figure(ncols, nrows, width=6.75 / max(ncols, 3), height=2.45,
+                                    sharex=True, sharey=True)
+        flat = axes.ravel()
+        for ax in flat[len(rows):]:
+            ax.remove()
+        for ax, i in zip(flat, rows):
             _circle_axes(ax, res.data)
             ax.scatter(res.samples[i, :, 0], res.samples[i, :, 1], s=3, alpha=0.5, color="C0",
                        rasterized=True, label="samples")
             first = res.per_seed[0, i]
-            ax.set_title(f"bandwidth {res.bandwidths[i]:g}\ngap {first[3]:.2f}, "
+            ax.set_title(f"bandwidth {res.bandwidths[i]:g}, seed 0:\ngap {first[3]:.2f}, "
                          f"mean r {first[1]:.2f}")
-        axes[0, 0].legend(loc="center", markerscale=2, fontsize=7)
+        handles, labels = flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=2, markerscale=2)
         return plotting.finish(fig, res.meta, "grey: the unit circle; gap = share of samples in "
-                               "the central half of the arcs between training points")
+                               "the central half of the arcs between training points; the titles "
+                               "give the first seed's values, the table the means over seeds")
 
 
 def plot(result: Result):
@@ -194,34 +203,35 @@ def plot(result: Result):
     rh = np.asarray(sorted(reference.CIRCLE))
     rv = np.asarray([reference.CIRCLE[h] for h in rh])
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.0, height=2.8)
+        fig, axes = plotting.figure(3, width=2.27, height=3.7)
+        below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.5)
         ax = axes[0, 0]
         ax.plot(res.bandwidths, res.memorized, "o-", label="memorized ($d_1/d_2 < 1/3$)")
         sd = res.per_seed[:, :, 3].std(axis=0)
         ax.errorbar(res.bandwidths, res.gap_fraction, yerr=sd, fmt="s-", capsize=2,
-                    label="gap-centre fraction (mean, sd over seeds)")
-        ax.plot(rh, rv[:, 3], "x", color="C1", ms=7, label=f"gap, {reference.DESCRIPTION}")
-        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="gap fraction of the uniform law")
+                    label="gap-centre (mean, sd)")
+        ax.plot(rh, rv[:, 3], "x", color="C1", ms=7, label="gap, NumPy check")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="gap of the uniform law")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("fraction of samples")
-        ax.legend(fontsize=6.5, loc="center right")
+        ax.legend(**below)
         ax = axes[0, 1]
         ax.plot(res.bandwidths, res.radial_error, "o-", label="mean $|r-1|$")
-        ax.plot(res.bandwidths, 1 - res.mean_radius, "s-", label="$1 - $ mean $r$ (inward bias)")
-        ax.plot(rh, rv[:, 0], "x", color="C0", ms=7, label=f"$|r-1|$, {reference.DESCRIPTION}")
+        ax.plot(res.bandwidths, 1 - res.mean_radius, "s-", label="$1 - $ mean $r$ (inward)")
+        ax.plot(rh, rv[:, 0], "x", color="C0", ms=7, label="$|r-1|$, NumPy check")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("distance to the circle")
-        ax.legend(fontsize=6.5)
+        ax.legend(**below)
         ax = axes[0, 2]
         ax.plot(res.bandwidths, res.nearest_distance, "o-", label="measured")
-        ax.plot(rh, rv[:, 2], "x", color="C0", ms=7, label=reference.DESCRIPTION)
+        ax.plot(rh, rv[:, 2], "x", color="C0", ms=7, label="NumPy check")
         ax.axhline(np.sin(np.pi / len(res.data)), color="0.5", ls=":", lw=1,
                    label="half the chord spacing")
         ax.set_xlabel("bandwidth $h$")
-        ax.set_ylabel("mean distance to nearest training point")
-        ax.legend(fontsize=6.5)
-        return plotting.finish(fig, res.meta, "crosses: an independent NumPy implementation of the "
-                               "same sampler with 500 fresh kernel draws per score evaluation and "
+        ax.set_ylabel("distance to nearest\ntraining point")
+        ax.legend(**below)
+        return plotting.finish(fig, res.meta, "crosses (NumPy check): an independent NumPy "
+                               "implementation of the same sampler with 500 fresh kernel draws per score evaluation and "
                                "another seed (the project's reference notes)")
 
 
@@ -248,7 +258,7 @@ def plot_frame(result: Result):
         ax.set_ylabel("$x_2$")
         ax.set_title(f"bandwidth {res.bandwidths[0]:.2f}: gap {gap:.2f}, memorized {mem:.2f}",
                      fontsize=8)
-        ax.legend(fontsize=6.5, loc="center", markerscale=2)
+        ax.legend(loc="center", markerscale=2)
         ax = axes[0, 1]
         ax.hist(res.radius[0], bins=np.linspace(0, 1.4, 57), color="C0")
         ax.axvline(1.0, color="0.5", ls=":", lw=1)

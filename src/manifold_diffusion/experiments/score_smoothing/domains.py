@@ -161,7 +161,7 @@ def plot(result: Result):
     (right), score smoothing (solid) and KDE (dashed), one colour per dimension."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(2, width=3.7, height=3.1)
+        fig, axes = plotting.figure(2, width=3.4, height=3.6)
         for a, d in enumerate(res.dims):
             c = f"C{a}"
             axes[0, 0].plot(res.smooth_novelty[a], res.smooth_off[a], "o-", color=c,
@@ -179,10 +179,11 @@ def plot(result: Result):
         axes[0, 0].set_yscale("log")
         axes[0, 0].set_xlabel("mean distance to nearest training point")
         axes[0, 0].set_ylabel("mean distance to the circle")
-        axes[0, 0].legend(fontsize=6.5, ncol=1)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=3,
+                   handlelength=1.8)
         axes[0, 1].axvline(res.target_gap, color="0.5", lw=0.8, ls=":",
                            label=f"matched gap fraction {res.target_gap:g}")
-        axes[0, 1].legend(fontsize=6.5)
+        axes[0, 1].legend()
         axes[0, 1].set_xlabel("gap-centre fraction (novelty)")
         axes[0, 1].set_ylabel("mean distance to the circle")
         axes[0, 1].set_yscale("log")

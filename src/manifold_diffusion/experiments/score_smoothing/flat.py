@@ -125,17 +125,16 @@ def plot(result: Result):
     res = check_result(result, Result)
     m = len(res.bandwidths)
     with plotting.style():
-        fig, axes = plotting.figure(m + 1, width=3.0, height=2.7)
+        fig, axes = plotting.figure(m + 1, width=2.27, height=3.1)
         for j, h in enumerate(res.bandwidths):
             ax = axes[0, j]
             bins = np.linspace(min(res.tangent_iso[j].min(), res.tangent_tangent[j].min()),
                                max(res.tangent_iso[j].max(), res.tangent_tangent[j].max()), 40)
-            ax.hist(res.tangent_iso[j], bins=bins, alpha=0.5, label="isotropic kernel")
-            ax.hist(res.tangent_tangent[j], bins=bins, alpha=0.5, label="tangent-only kernel")
-            ax.set_title(f"bandwidth {h:g}: MMD p = {res.p_values[j]:.2f}")
+            ax.hist(res.tangent_iso[j], bins=bins, alpha=0.5, label="isotropic kernel (left)")
+            ax.hist(res.tangent_tangent[j], bins=bins, alpha=0.5, label="tangent-only kernel (left)")
+            ax.set_title(f"bandwidth {h:g}\nMMD p = {res.p_values[j]:.2f}")
             ax.set_xlabel("coordinate along the line")
             ax.set_ylabel("samples")
-            ax.legend(fontsize=7)
         ax = axes[0, m]
         x = np.arange(m)
         w, floor = 0.2, 1e-9
@@ -148,6 +147,9 @@ def plot(result: Result):
         ax.set_yscale("log")
         ax.set_xticks(x, [f"h = {h:g}" for h in res.bandwidths])
         ax.set_ylabel("mean distance to the line")
-        ax.legend(fontsize=6.5)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        more, names = ax.get_legend_handles_labels()
+        fig.legend(handles + more, labels + names, loc="outside upper center", ncol=3,
+                   handlelength=1.5)
         return plotting.finish(fig, res.meta, "right: distances of order 1e-7 are float32 rounding "
                                "(values below 1e-9 are drawn at 1e-9 for the log scale)")

@@ -111,8 +111,14 @@ def plot(result: Result):
     res = check_result(result, Result)
     lim = res.spacing * (np.sqrt(len(res.data)) - 1) / 2 + 0.3 * res.spacing
     with plotting.style():
-        fig, axes = plotting.figure(4, width=2.6, height=2.7)
+        # two rows: the three kernels' samples on top, the bar chart across the full width below
+        fig, axes = plotting.figure(3, 2, width=2.25, height=2.45,
+                                    gridspec_kw={"height_ratios": [1.25, 1.0]})
+        for ax in axes[1]:
+            ax.remove()
+        bars = fig.add_subplot(axes[0, 0].get_gridspec()[1, :])
         th = np.linspace(0, 2 * np.pi, 100)
+        short = ("isotropic", "along $x$", "along $y$")
         for j, name in enumerate(KERNELS):
             ax = axes[0, j]
             ax.scatter(res.samples[j, :, 0], res.samples[j, :, 1], s=3, alpha=0.5, color="C0",
@@ -128,23 +134,24 @@ def plot(result: Result):
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_xlabel("$x$")
-            ax.set_ylabel("$y$")
-            ax.set_title(f"{name}\nrows {res.on_rows[j]:.2f}, columns {res.on_columns[j]:.2f}")
-        axes[0, 0].legend(fontsize=6.5, loc="upper left", markerscale=2,
-                          bbox_to_anchor=(0.0, -0.22), ncol=3)
-        ax = axes[0, 3]
+            if j == 0:
+                ax.set_ylabel("$y$")
+            ax.set_title(f"kernel {short[j]}\nrows {res.on_rows[j]:.2f}, "
+                         f"cols {res.on_columns[j]:.2f}")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncol=3, markerscale=2)
+        ax = bars
         x = np.arange(3)
         w = 0.2
-        for i, (vals, lab) in enumerate(((res.on_rows, "on a row"),
-                                         (res.on_columns, "on a column"),
-                                         (res.row_gap, "row, between columns"),
-                                         (res.column_gap, "column, between rows"))):
-            ax.bar(x + (i - 1.5) * w, vals, w, label=lab)
-        ax.set_xticks(x, ["isotropic", "along $x$", "along $y$"], fontsize=7)
+        groups = ((res.on_rows, "on a row"), (res.on_columns, "on a column"),
+                  (res.row_gap, "row, between columns"), (res.column_gap, "column, between rows"))
+        for i, (vals, lab) in enumerate(groups):
+            ax.bar(x + (i - 1.5) * w, vals, w, label=lab, color=f"C{i + 4}")
+        ax.set_xticks(x, [f"kernel {s}" for s in short])
         ax.set_ylabel("fraction of samples")
-        ax.set_ylim(0, 1.6)
+        ax.set_ylim(0, 1.05)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
-        ax.legend(fontsize=6.5, ncol=2, loc="upper center")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return plotting.finish(fig, res.meta, "row/column: within a tenth of the spacing of a "
                                "horizontal/vertical lattice line; between: central half of the "
                                "gap")

@@ -95,7 +95,7 @@ def plot(result: Result):
     res = check_result(result, Result)
     rows = [int(np.argmin(np.abs(res.bandwidths - h))) for h in res.shown]
     with plotting.style():
-        fig, axes = plotting.figure(len(rows) + 1, width=2.8, height=2.6)
+        fig, axes = plotting.figure(len(rows) + 1, width=2.27, height=2.6)
         for ax, i in zip(axes[0], rows):
             ax.scatter(res.samples[i, :, 0], res.samples[i, :, 1], s=4, alpha=0.5, color="C0",
                        rasterized=True, label="outputs")
@@ -106,13 +106,14 @@ def plot(result: Result):
             ax.set_aspect("equal")
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
-        axes[0, 0].legend(fontsize=6.5, loc="lower left", markerscale=2)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper left", ncol=2,
+                   markerscale=2)
         ax = axes[0, len(rows)]
         ax.plot(res.bandwidths, res.at_train, "o-", label="at a training point")
         ax.plot(res.bandwidths, res.at_midpoint, "s-", label="at a midpoint of two")
         ax.set_xlabel("bandwidth $h$ (the paper's $\\sigma$)")
         ax.set_ylabel(f"fraction (within {res.tol:g})")
         ax.set_ylim(0, 1.05)
-        ax.legend(fontsize=6.5)
+        ax.legend()
         return plotting.finish(fig, res.meta, "σ-CFDM: z_t = t x + (1-t) ε, fresh antithetic "
                                "draws per step")

@@ -145,7 +145,7 @@ def plot(result: Result):
     """Held-out and training NLL against the bandwidth."""
     res = check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(1, width=4.2, height=3.0)
+        fig, axes = plotting.figure(1, width=5.8, height=3.0)
         ax = axes[0, 0]
         ax.fill_between(res.bandwidths, res.per_seed.min(0), res.per_seed.max(0), color="C0",
                         alpha=0.2, lw=0, label=f"range over {res.per_seed.shape[0]} draw sets")
@@ -156,5 +156,5 @@ def plot(result: Result):
                 label=f"best held-out: h = {res.bandwidths[best]:g}")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel(f"NLL (nats) at $\\epsilon$ = {res.eps:g}")
-        ax.legend(fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return plotting.finish(fig, res.meta)

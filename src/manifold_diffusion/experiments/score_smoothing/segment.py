@@ -119,7 +119,7 @@ def plot(result: Result):
     rows = [int(np.argmin(np.abs(res.bandwidths - h))) for h in res.shown]
     pos = np.asarray(res.data) @ res.direction
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.3, height=2.8)
+        fig, axes = plotting.figure(3, width=2.27, height=3.4)
         ax = axes[0, 0]
         jitter = np.linspace(-0.3, 0.3, res.along.shape[1])
         for c, i in enumerate(rows):
@@ -127,19 +127,19 @@ def plot(result: Result):
         for p in pos:
             ax.axvline(p, color="C3", lw=0.8, ls=":")
         ax.set_yticks(range(len(rows)), [f"h = {res.bandwidths[i]:g}" for i in rows])
-        ax.set_xlabel("position along the segment (dotted: training points)")
+        ax.set_xlabel("position along the segment\n(dotted: training points)")
         ax.set_ylabel("bandwidth (first seed)")
         ax = axes[0, 1]
         ax.errorbar(res.bandwidths, res.gap_fraction, yerr=res.gap_sd, fmt="s-", capsize=2,
-                    label="between neighbours (central half)")
+                    label="between neighbours")
         ax.plot(res.bandwidths, res.memorized, "o-", label="at a training point")
-        ax.plot(res.bandwidths, res.extent, "^-", label="extent / segment length")
-        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="uniform law (gap fraction)")
+        ax.plot(res.bandwidths, res.extent, "^-", label="extent / length")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="uniform law's gap")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("fraction")
-        ax.set_ylim(0, 1.55)
+        ax.set_ylim(0, 1.05)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
-        ax.legend(fontsize=6, loc="upper center", ncol=2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.5)
         ax = axes[0, 2]
         ax.plot(res.bandwidths, np.maximum(res.normal_spread, 1e-12), "o-")
         ax.set_yscale("log")
@@ -147,6 +147,6 @@ def plot(result: Result):
         ax.axhline(np.sqrt(res.t_min), color="0.5", ls="--", lw=1, label="noise sd at $t_{\\min}$")
         ax.set_xlabel("bandwidth $h$")
         ax.set_ylabel("mean normal distance")
-        ax.legend(fontsize=6.5)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.5)
         return plotting.finish(fig, res.meta, f"{len(pos)} training points, spacing "
                                f"{res.spacing:.3f}; means over seeds, bars: sd")

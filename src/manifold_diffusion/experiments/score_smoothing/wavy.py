@@ -107,9 +107,15 @@ def plot(result: Result):
     m = len(res.bandwidths)
     ref = reference.WAVY_AMPLITUDE
     with plotting.style():
-        fig, axes = plotting.figure(m + 1, width=2.3, height=2.5)
+        # rows of three panels: the samples at each bandwidth, then the amplitude panel
+        ncols = 3
+        nrows = -(-(m + 1) // ncols)
+        fig, axes = plotting.figure(ncols, nrows, width=2.25, height=2.3)
+        flat = axes.ravel()
+        for ax in flat[m + 1:]:
+            ax.remove()
         for j in range(m):
-            ax = axes[0, j]
+            ax = flat[j]
             ax.plot(res.curve[:, 0], res.curve[:, 1], color="0.7", lw=0.8, zorder=0)
             ax.scatter(res.data[:, 0], res.data[:, 1], s=14, marker="x", color="C3", zorder=3)
             ax.scatter(res.samples[j, :, 0], res.samples[j, :, 1], s=2, alpha=0.5, color="C0",
@@ -117,15 +123,17 @@ def plot(result: Result):
             ax.set_aspect("equal")
             ax.set_xlim(-1.3, 1.3)
             ax.set_ylim(-1.3, 1.3)
-            ax.set_title(f"bandwidth {res.bandwidths[j]:g}")
-        ax = axes[0, m]
+            ax.set_title(f"bandwidth {res.bandwidths[j]:g} (seed 0)")
+        ax = flat[m]
         ax.errorbar(res.bandwidths, res.amplitude, yerr=res.amplitude_sd, fmt="o-", capsize=2,
-                    label="measured (mean, sd over seeds)")
-        ax.plot(list(ref), list(ref.values()), "x", ms=7, color="C1", label=reference.DESCRIPTION)
+                    label="mean, sd over seeds")
+        ax.plot(list(ref), list(ref.values()), "x", ms=7, color="C1", label="NumPy check")
         ax.axhline(AMPLITUDE, color="0.5", ls=":", lw=1, label=f"the curve's {AMPLITUDE:g}")
         ax.set_xlabel("bandwidth $h$")
-        ax.set_ylabel(f"{FREQUENCY}th Fourier amplitude of r")
-        ax.legend(fontsize=6.5, loc="upper right")
+        ax.set_ylabel(f"{FREQUENCY}th Fourier amplitude of $r$")
+        top = float(np.max(res.amplitude + res.amplitude_sd))
+        ax.set_ylim(0, max(2.2 * AMPLITUDE, 1.1 * top))
+        ax.legend(loc="upper right", handlelength=1.5)
         return plotting.finish(fig, res.meta, "grey: the wavy circle; crosses: training points; "
-                               "right, crosses: an independent NumPy implementation (200 fresh "
+                               "last panel, crosses (NumPy check): an independent NumPy implementation (200 fresh "
                                "antithetic draws per evaluation, another seed)")
