@@ -134,4 +134,5 @@ def plot(result: Result):
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$L^1$ error", title="KDE, best h")
         _plots.legend_above(fig, axes[0], ncol=3)
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
-    return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns))), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns)), max_ticks=3),
+                           res.meta, note)
