@@ -154,7 +154,8 @@ def table(*, coverage=None, memorization=None, network=None, density=None, dimen
                  coverage.target_fits["w1lim"], None),
                 ("target_data", f"W1 to the data law, {coverage.sweep.labels[0]}", coverage.target_fits["w1data"],
                  None)):
-            text = (f"plateau at W1(limit, data) = {coverage.w1_reference:.1e}" if key == "target_data"
+            text = (f"plateau at W1(N = {coverage.reference_n} run, data) = {coverage.w1_reference:.1e}"
+                    if key == "target_data"
                     else "falls")
             rows.append(Row(key, "3 a different target", quantity, "ridge (closed form)", text,
                             *_numbers(fit), _measured(fit), _sigma0(coverage.sweep, 0),
