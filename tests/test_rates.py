@@ -48,6 +48,30 @@ def test_verdicts():
     assert summary.bound_verdict(None, {"A": 1.0}) == "not fitted"
 
 
+def test_first_from_and_target_verdict():
+    ns = np.array([256, 1024, 4096])
+    assert _sweep.first_from(ns, [False, True, True]) == 1024
+    assert _sweep.first_from(ns, [True, False, True]) == 4096
+    assert _sweep.first_from(ns, [True, True, False]) == 0          # not at the last size: never
+    with pytest.raises(ValueError, match="flags"):
+        _sweep.first_from(ns, [True, False])
+    from types import SimpleNamespace
+
+    fit = SlopeFit(-0.6, 0.0, -0.9, -0.3, 0.95, 3, 3, "seeds")
+    sweep = SimpleNamespace(ns=ns)
+
+    def verdict(w1_data, w1_limit):
+        res = SimpleNamespace(target_fits={"w1data": fit, "w1lim": fit}, w1_reference=0.018, w1_floor=0.0045,
+                              w1_data=np.full((3, 3), w1_data), w1_limit=np.full((3, 3), w1_limit),
+                              sweep=sweep, reference_n=8192)
+        return summary._target_verdict(res, "target_data")
+
+    # as far from the "limit" as from the data law (the default-scale numbers): not resolved
+    assert verdict(0.020, 0.021).startswith("not resolved") and "0.021" in verdict(0.020, 0.021)
+    # clearly nearer the limit, and down to the limit's distance from the data law: resolved
+    assert verdict(0.019, 0.004) == "plateau resolved"
+
+
 def test_tiny_coverage_run_end_to_end(key):
     cfg = coverage.Config(settings=("ellipse",), ns=(64, 128), n_seeds=2, n_gen=2000, n_levels=6,
                           n_stops=2, reference_n=128, scale="quick")

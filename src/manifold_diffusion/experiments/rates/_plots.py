@@ -2,24 +2,51 @@
 
 import numpy as np
 
-__all__ = ["log_ticks", "band", "guide", "floor_line", "sweep_panels", "exponent_guides"]
+__all__ = ["log_ticks", "legend_above", "band", "guide", "floor_line", "sweep_panels", "exponent_guides"]
 
 
-def log_ticks(fig, ns=None):
+def log_ticks(fig, ns=None, *, max_ticks: int = 5):
     """Plain number labels on log x axes (no minor-tick clutter); the axes labelled ``N`` get a
-    tick at every size of ``ns``."""
+    tick at the sizes of ``ns`` inside their range, thinned to at most ``max_ticks`` so that the
+    labels do not run together. Log y axes get plain labels: at 1, 1.5, 2, 3, 4, 6 times the powers
+    of ten below 0.7 decades, at 1, 2, 5 below 1.8 decades, at the powers only beyond; minor ticks
+    are never labelled."""
     import matplotlib.ticker as mticker
 
     for ax in fig.axes:
+        if ax.get_yscale() == "log":
+            lo, hi = ax.get_ylim()
+            decades = np.log10(hi / lo)
+            subs = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0) if decades < 0.7 else (
+                (1.0, 2.0, 5.0) if decades < 1.8 else (1.0,))
+            ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=subs))
+            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+            ax.yaxis.set_minor_formatter(mticker.NullFormatter())
         if ax.get_xscale() != "log":
             continue
         if ns is not None and ax.get_xlabel() == "N":
-            ax.xaxis.set_major_locator(mticker.FixedLocator([float(n) for n in ns]))
+            lo, hi = ax.get_xlim()
+            inside = [float(n) for n in ns if lo <= n <= hi]
+            step = -(-len(inside) // max_ticks) if inside else 1
+            ax.xaxis.set_major_locator(mticker.FixedLocator(inside[::step]))
         else:
             ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_minor_locator(mticker.NullLocator())
         ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
     return fig
+
+
+def legend_above(fig, axes, *, ncol: int = 3):
+    """One legend for the figure, outside the panels above them: the entries of every axes in
+    ``axes``, each label once (the colours of the settings are shared between panels)."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels and not lab.startswith("_"):
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        fig.legend(handles, labels, loc="outside upper center", ncol=ncol, fontsize=8, frameon=False)
 
 
 def band(ax, x, y, label=None, *, fitted=None, **kw):
@@ -46,48 +73,49 @@ def guide(ax, x, y0, slope, **kw):
     ax.plot(x, y0 * (x / x[0]) ** slope, lw=0.8, **kw)
 
 
-def floor_line(ax, value, label="counting floor", *, x=None):
-    """The Monte Carlo floor of a counted quantity, drawn and labelled."""
+def floor_line(ax, value, label="counting floor", *, x=None, below=False):
+    """The Monte Carlo floor of a counted quantity, drawn and labelled (above the line, or below it
+    with ``below``: where a counted value cannot go, so no curve is hidden)."""
     if not np.isfinite(value) or value <= 0:
         return
     ax.axhline(value, color="0.45", lw=0.9, ls="--")
     xs = ax.get_xlim() if x is None else (x[0], x[-1])
-    ax.text(xs[0], value * 1.12, label, fontsize=7, color="0.35", va="bottom")
+    ax.text(xs[0], value / 1.15 if below else value * 1.12, label, fontsize=8, color="0.35",
+            va="top" if below else "bottom", clip_on=True)
 
 
 def sweep_panels(axes, res, *, exponent_k=None, labels=None):
-    r"""Two panels of a :class:`._sweep.SweepResult`: the counted coverage scale (with its floor and
-    the memorization ceiling) and the fidelity at :math:`\sigma_0^*` (with guides of slope
-    :math:`-\beta/4k` (dotted, A) and :math:`-(\beta-1)/4k` (dash-dot, B) when ``exponent_k`` is
-    given). ``labels``: display names per setting."""
-    import math
-
+    r"""Two panels of a :class:`._sweep.SweepResult`: the counted coverage scale (with its floor, below
+    which no counted value can go, and the memorization ceiling dashed) and the fidelity at
+    :math:`\sigma_0^*` (with guides of slope :math:`-\beta/4k` (dotted, A) and :math:`-(\beta-1)/4k`
+    (dash-dot, B) when ``exponent_k`` is given). ``labels``: display names per setting. The entries
+    are labelled on the axes; the caller draws one legend off the data (:func:`legend_above`)."""
     labels = res.labels if labels is None else labels
     ax = axes[0]
     for b, name in enumerate(res.labels):
         band(ax, res.ns, res.delta_c[b].T, labels[b], fitted=res.masks[f"{name}:delta_c"], color=f"C{b}")
         band(ax, res.ns, res.empirical[b].T, None, color=f"C{b}", ls="--", alpha=0.6)
+    ax.plot([], [], color="0.3", ls="--", label="training set itself (memorization)")
     floors = np.asarray(res.floor, np.float64)
     if np.ptp(np.log(floors)) < 0.05:
-        floor_line(ax, float(np.max(floors)), x=res.ns)
+        floor_line(ax, float(np.max(floors)), x=res.ns, below=True)
     else:                                   # each data law has its own sparsest ball: its own floor
         for b, value in enumerate(floors):
             ax.axhline(value, color=f"C{b}", lw=0.8, ls=(0, (2, 2)))
-        ax.text(res.ns[0], float(np.min(floors)) * 0.8, "counting floors (dotted, per setting)",
-                fontsize=7, color="0.35", va="top")
-    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted; dashed: training set)",
-           title="coverage scale")
-    ax.legend(fontsize=6, loc="upper right")
+        ax.text(res.ns[0], float(np.min(floors)) / 1.15, "counting floors (dotted)",
+                fontsize=8, color="0.35", va="top")
+    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted)", title="coverage scale")
+    ax.margins(y=0.15)
     ax = axes[1]
     for b, name in enumerate(res.labels):
         q99 = res.fidelity[b, :, :, 1]
-        band(ax, res.ns, q99.T, labels[b], fitted=res.masks[f"{name}:q99"], color=f"C{b}")
+        band(ax, res.ns, q99.T, None, fitted=res.masks[f"{name}:q99"], color=f"C{b}")
     if exponent_k is not None:
         exponent_guides(ax, res.ns, res.fidelity[..., 1], res.betas, res.ks)
-    floor_line(ax, float(np.max(res.floor)), x=res.ns)
-    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of the distance to $M$ at $\sigma_0^*$",
-           title="fidelity" + (" (dotted: A, dash-dot: B)" if exponent_k is not None else ""))
-    ax.legend(fontsize=6, loc="lower left")
+    floor_line(ax, float(np.max(res.floor)), "counting floor of δ_C", x=res.ns, below=True)
+    ax.margins(y=0.15)
+    ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of dist$(\hat x, M)$ at $\sigma_0^*$",
+           title="fidelity")
 
 
 def exponent_guides(ax, ns, values, betas, ks):

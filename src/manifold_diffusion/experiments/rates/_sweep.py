@@ -37,8 +37,8 @@ from ...training.ridge import RidgeScore, feature_count, fit_ridge_seeds
 from ..harness import Meta, check_result, progress
 
 __all__ = ["SettingRuns", "levels", "ridge_estimator", "network_estimator",
-           "count_parameters", "run_setting", "fit_start", "fit_where", "ident", "Entry", "SweepResult",
-           "sweep"]
+           "count_parameters", "run_setting", "fit_start", "first_from", "fit_where", "ident", "Entry",
+           "SweepResult", "sweep"]
 
 
 class SettingRuns(NamedTuple):
@@ -222,6 +222,19 @@ def fit_start(along_ok) -> int:
     return start
 
 
+def first_from(ns, flags) -> int:
+    """The first size of ``ns`` from which on every ``flags`` ``(n_N,)`` holds (0 if the last does not)."""
+    flags = np.asarray(flags, bool)
+    if flags.shape != (len(ns),):
+        raise ValueError(f"flags: expected shape ({len(ns)},), got {flags.shape}")
+    start = len(flags)
+    for a in range(len(flags) - 1, -1, -1):
+        if not flags[a]:
+            break
+        start = a
+    return int(ns[start]) if start < len(flags) else 0
+
+
 def fit_where(ns, y, usable, key):
     """:func:`~manifold_diffusion.metrics.fit_loglog_slope` of ``y`` ``(n_N, n_seeds)`` over the sizes
     where ``usable`` ``(n_N,)`` holds and every seed is finite and positive; ``None`` with fewer than
@@ -296,10 +309,22 @@ class SweepResult(NamedTuple):
     meta: Meta | None = None
 
     def summary(self) -> dict:
-        """Per setting ``<id>_{delta_c,q99,empirical}_{slope,low,high}``, ``<id>_q99_{first,last}``,
+        r"""Per setting ``<id>_{delta_c,q99,empirical}_{slope,low,high}``, ``<id>_q99_{first,last}``,
         ``<id>_dc_last``, ``<id>_emp_last``, ``<id>_max_last``, ``<id>_floor``,
-        ``<id>_sigma0_{first,last}``, ``<id>_start``, ``<id>_at_floor`` (share of runs at the floor)."""
-        out = {"n_gen": int(self.n_gen), "nmin": int(self.ns[0]), "nmax": int(self.ns[-1])}
+        ``<id>_sigma0_{first,last}``, ``<id>_start``, ``<id>_at_floor`` (share of runs at the floor);
+        ``<id>_dc_first``, ``<id>_emp_first``, ``<id>_dc_over_emp_{first,last}`` (counted
+        :math:`\delta_C` over the training set's own, medians), ``<id>_floor_over_emp_last`` (the
+        counting floor over the training set's scale at the largest N: below 1, the floor can separate
+        the sampler from memorization), ``<id>_floor_from`` / ``<id>_floor_all_from`` (first N from
+        which on some seed / every seed sits at the floor; 0 if never), ``<id>_sigma0_bottom`` (the
+        lowest candidate stopping level) and ``<id>_sigma0_n_bottom`` (sizes whose median
+        :math:`\sigma_0^*` is that level: the optimum is not bracketed there); over all settings
+        ``floor_from_{min,max}`` (over the settings that reach the floor; 0 if none),
+        ``sigma0_bottom``, ``n_sizes`` and ``sigma0_unbracketed`` (text: the settings and sizes whose
+        median :math:`\sigma_0^*` is the lowest level, or ``"at no size"``)."""
+        out = {"n_gen": int(self.n_gen), "nmin": int(self.ns[0]), "nmax": int(self.ns[-1]),
+               "n_sizes": len(self.ns)}
+        froms, unbracketed = [], []
         for b, name in enumerate(self.labels):
             key = ident(name)
             for quantity in ("delta_c", "q99", "empirical"):
@@ -316,6 +341,27 @@ class SweepResult(NamedTuple):
             out[f"{key}_sigma0_last"] = float(np.median(self.sigma0[b, -1]))
             out[f"{key}_start"] = int(self.ns[min(int(self.fit_start[b]), len(self.ns) - 1)])
             out[f"{key}_at_floor"] = float(np.mean(self.at_floor[b]))
+            dc_first, emp_first = float(np.median(self.delta_c[b, 0])), float(np.median(self.empirical[b, 0]))
+            out[f"{key}_dc_first"], out[f"{key}_emp_first"] = dc_first, emp_first
+            out[f"{key}_dc_over_emp_first"] = dc_first / emp_first
+            out[f"{key}_dc_over_emp_last"] = out[f"{key}_dc_last"] / out[f"{key}_emp_last"]
+            out[f"{key}_floor_over_emp_last"] = float(self.floor[b]) / out[f"{key}_emp_last"]
+            out[f"{key}_floor_from"] = first_from(self.ns, np.any(self.at_floor[b], axis=1))
+            out[f"{key}_floor_all_from"] = first_from(self.ns, np.all(self.at_floor[b], axis=1))
+            if out[f"{key}_floor_from"]:
+                froms.append(out[f"{key}_floor_from"])
+            bottom = float(np.min(self.stop_sigmas[b]))
+            out[f"{key}_sigma0_bottom"] = bottom
+            low = [int(n) for a, n in enumerate(self.ns) if np.isclose(np.median(self.sigma0[b, a]), bottom,
+                                                                       rtol=1e-6)]
+            out[f"{key}_sigma0_n_bottom"] = len(low)
+            if low:
+                where = f"in R^{name[1:]}" if name[:1] == "d" and name[1:].isdigit() else name
+                unbracketed.append(f"{where} at N = {', '.join(map(str, low))}")
+        out["floor_from_min"] = int(min(froms)) if froms else 0
+        out["floor_from_max"] = int(max(froms)) if froms else 0
+        out["sigma0_bottom"] = float(np.min(self.stop_sigmas))
+        out["sigma0_unbracketed"] = "; ".join(unbracketed) if unbracketed else "at no size"
         return out
 
 

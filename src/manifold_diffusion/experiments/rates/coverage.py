@@ -104,8 +104,11 @@ class Result(NamedTuple):
     def summary(self) -> dict:
         """The sweep's summary (:meth:`._sweep.SweepResult.summary`), plus ``floor`` (the largest
         counting floor), ``C``, ``alpha``, claim 3's ``w1lim_*``, ``w1data_*``, ``w1data_last``,
-        ``w1lim_last``, ``w1_reference``, ``w1_floor``, ``reference_n`` and
-        ``reference_q99_last``."""
+        ``w1lim_last``, ``w1_reference``, ``w1_floor``, ``reference_n``, ``reference_q99_last``,
+        ``w1lim_over_data_last`` (distance to the limit over distance to the data law at the largest N),
+        ``reference_ratio`` (``reference_n`` over the largest N), and from the ratio maps (seed 0)
+        ``map_fail_{first,last}`` (share of resolved cells outside ``[1/C, C]`` at the smallest / largest
+        N) and ``map_fail_y_{first,last}`` (median centre of the failing columns, ``nan`` if none)."""
         out = self.sweep.summary()
         out.update(floor=float(np.max(self.sweep.floor)), C=C, alpha=ALPHA)
         for name, fit in self.target_fits.items():
@@ -116,6 +119,15 @@ class Result(NamedTuple):
         out["w1_reference"], out["w1_floor"] = self.w1_reference, self.w1_floor
         out["reference_n"] = int(self.reference_n)
         out["reference_q99_last"] = float(self.reference_q99[-1])
+        out["w1lim_over_data_last"] = out["w1lim_last"] / out["w1data_last"]
+        out["reference_ratio"] = float(self.reference_n / self.sweep.ns[-1])
+        resolved = self.map_deltas >= float(self.sweep.floor[0])
+        centres = (np.arange(self.maps.shape[-1]) + 0.5) / self.maps.shape[-1]
+        for name, a in (("first", 0), ("last", -1)):
+            bad = ~((self.maps[a] >= 1 / C) & (self.maps[a] <= C)) & resolved[:, None]
+            out[f"map_fail_{name}"] = float(bad.sum() / max(1, resolved.sum() * bad.shape[1]))
+            cols = np.any(bad, axis=0)
+            out[f"map_fail_y_{name}"] = float(np.median(centres[cols])) if cols.any() else math.nan
         return out
 
 
@@ -198,46 +210,68 @@ def _label(name: str) -> str:
 
 
 def plot(result: Result):
-    """Three panels: the counted coverage scale (with its floor, the memorization ceiling and the
-    idealised reference), the fidelity at :math:`\\sigma_0^*` against both exponents, and the
-    fidelity over the stopping levels (first curve)."""
+    r"""Three panels and a legend panel: the counted coverage scale (with its floor, the memorization
+    ceiling), the fidelity at :math:`\sigma_0^*` against both exponents (with the idealised
+    reference), and the fidelity over the stopping levels (first curve)."""
     full = _sweep.check_result(result, Result)
     res = full.sweep
-    fig, axes = plotting.figure(3, 1, width=3.3, height=3.0)
+    fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)
     ns = res.ns
     with plotting.style():
         ax = axes[0, 0]
         for b, name in enumerate(res.labels):
             _plots.band(ax, ns, res.delta_c[b].T, _label(name), fitted=res.masks[f"{name}:delta_c"],
                         color=f"C{b}")
-        _plots.band(ax, ns, res.empirical[0].T, "training set itself (memorization)", color="k", ls="--")
+        _plots.band(ax, ns, res.empirical[0].T, "training set", color="k", ls="--")
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$\delta_C$ (counted, $\alpha$ = 0.01)",
                title="coverage scale")
-        _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
-        ax.legend(fontsize=6, loc="upper right")
+        _plots.floor_line(ax, float(np.max(res.floor)), x=ns, below=True)
+        ax.margins(y=0.15)
         ax = axes[0, 1]
         for b, name in enumerate(res.labels):          # colours as in the left panel
             _plots.band(ax, ns, res.fidelity[b, :, :, 1].T, None, fitted=res.masks[f"{name}:q99"],
                         color=f"C{b}")
         _plots.exponent_guides(ax, ns, res.fidelity[..., 1], res.betas, res.ks)
         ax.plot(ns, full.reference_q99, color="0.5", ls=":", marker="x", ms=4,
-                label=f"idealised exact projection ({_label(res.labels[0])})")
-        _plots.floor_line(ax, float(np.max(res.floor)), x=ns)
-        ax.legend(fontsize=6, loc="lower left")
+                label="idealised projection")
+        _plots.floor_line(ax, float(np.max(res.floor)), "counting floor of δ_C", x=ns, below=True)
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$q_{0.99}$ of dist$(\hat x, M)$ at $\sigma_0^*$",
-               title="fidelity, against A (dotted) and B (dash-dot)")
-        ax = axes[0, 2]
+               title="fidelity (dotted: A, dash-dot: B)")
+        ax.margins(y=0.15)
+        ax = axes[1, 0]
         for a, n in enumerate(ns):
             pil = res.pilot[0, a]                                 # (seeds, stops)
             line = _plots.band(ax, res.stop_sigmas[0], pil, f"N = {n}", color=_color(a))
             best = np.exp(np.mean(np.log(res.sigma0[0, a])))
             ax.axvline(best, color=line.get_color(), lw=0.6, ls=":")
         ax.set(xscale="log", yscale="log", xlabel=r"stopping level $\sigma_0$",
-               ylabel=r"$q_{0.99}$ (pilot)", title=f"the trade-off, {_label(res.labels[0])}")
-        ax.legend(fontsize=6)
+               ylabel=r"$q_{0.99}$ (pilot)", title=f"stopping level (dotted: σ0*), {_label(res.labels[0])}")
+        ax = axes[1, 1]                                   # the legend, off the data
+        ax.axis("off")
+        left, right = ([], []), ([], [])   # first column: curves and references; second: guides, sizes
+        for other in (axes[0, 0], axes[0, 1], axes[1, 0]):
+            for h, lab in zip(*other.get_legend_handles_labels()):
+                column = right if lab.startswith(("A:", "B:", "N =")) else left
+                column[0].append(h)
+                column[1].append(lab)
+        rows = max(len(left[0]), len(right[0]))
+        for column in (left, right):              # pad so that the second column starts at the top
+            while len(column[0]) < rows:
+                column[0].append(_blank())
+                column[1].append("")
+        handles, labels = left[0] + right[0], left[1] + right[1]
+        ax.legend(handles, labels, loc="center", ncol=2, fontsize=8, frameon=False, handlelength=1.5,
+                  columnspacing=0.8)
     note = (f"{res.estimator}. Filled points: used in the slope fits; hollow: excluded (along-curve law "
             "not covering at every seed, or δ_C at the counting floor). Bands: min-max over seeds.")
     return plotting.finish(_plots.log_ticks(fig, ns), full.meta, note)
+
+
+def _blank():
+    """An invisible legend handle (pads a legend column)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], alpha=0.0)
 
 
 def _color(i: int) -> tuple:

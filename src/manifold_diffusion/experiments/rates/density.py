@@ -122,16 +122,17 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Coverage scale and fidelity per density; KDE error per density with its exponent."""
     res = _sweep.check_result(result, Result)
-    fig, axes = plotting.figure(3, 1, width=3.2, height=3.0)
+    fig, axes = plotting.figure(3, 1, width=2.26, height=3.1)
     with plotting.style():
         _plots.sweep_panels(axes[0, :2], res.sweep, labels=[f"{n} density" for n in res.sweep.labels])
         ax = axes[0, 2]
         for i, name in enumerate(res.sweep.labels):
-            line = _plots.band(ax, res.kde_ns, res.kde_l1[i], f"{name} (theory -{KDE_EXPONENTS[name]:.3g})",
-                               color=f"C{i}")
+            line = _plots.band(ax, res.kde_ns, res.kde_l1[i], None, color=f"C{i}")
             _plots.guide(ax, res.kde_ns, float(np.exp(np.mean(np.log(res.kde_l1[i, :, 0])))),
                          -KDE_EXPONENTS[name], color=line.get_color(), ls=":")
-        ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$L^1$ error", title="arc-length KDE, best h")
-        ax.legend(fontsize=6)
+        ax.plot([], [], color="0.3", ls=":", label="KDE: theory slope")
+        ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$L^1$ error", title="KDE, best h")
+        _plots.legend_above(fig, axes[0], ncol=3)
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
-    return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns))), res.meta, note)
+    return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns)), max_ticks=3),
+                           res.meta, note)

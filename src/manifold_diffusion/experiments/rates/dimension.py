@@ -110,9 +110,10 @@ def sweep_dimensions(key, config) -> Result:
 def plot(result: Result):
     """Coverage scale and fidelity against N, one curve per ambient dimension."""
     res = _sweep.check_result(result, Result)
-    fig, axes = plotting.figure(2, 1, width=3.5, height=3.0)
+    fig, axes = plotting.figure(2, 1, width=3.4, height=3.2)
     with plotting.style():
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{res.setting} in R^{d}" for d in res.sweep.dims])
+        _plots.legend_above(fig, axes[0], ncol=3)
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
     return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

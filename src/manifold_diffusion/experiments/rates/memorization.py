@@ -72,7 +72,9 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """``{curve, gap, w1, surface}_{slope,low,high}``, the theory's local slopes
-        ``local1``/``local2``, and ``curve_last``/``surface_last`` (medians at the largest N)."""
+        ``local1``/``local2``, ``curve_last``/``surface_last`` (medians at the largest N), and
+        ``gap_ratio_{min,max}``: the training set's coverage scale over half its largest gap (medians
+        over seeds), smallest and largest over the sizes."""
         out = {}
         for name, fit in self.fits.items():
             out[f"{name}_slope"], out[f"{name}_low"], out[f"{name}_high"] = fit.slope, fit.ci_low, fit.ci_high
@@ -81,6 +83,8 @@ class Result(NamedTuple):
         out["curve_last"] = float(np.median(self.scale_curve[:, -1]))
         out["surface_last"] = float(np.median(self.scale_surface[:, -1]))
         out["ncurve_max"], out["nsurface_max"] = int(self.ns_curve[-1]), int(self.ns_surface[-1])
+        ratio = np.median(self.scale_curve, axis=0) / np.median(self.half_gap, axis=0)
+        out["gap_ratio_min"], out["gap_ratio_max"] = float(np.min(ratio)), float(np.max(ratio))
         return out
 
 

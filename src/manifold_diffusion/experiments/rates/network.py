@@ -96,9 +96,10 @@ def run(key, config: Config) -> Result:
 def plot(result: Result):
     """Coverage scale and fidelity of the trained network's sampler."""
     res = _sweep.check_result(result, Result)
-    fig, axes = plotting.figure(2, 1, width=3.5, height=3.0)
+    fig, axes = plotting.figure(2, 1, width=3.4, height=3.2)
     with plotting.style():
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{name}, trained MLP" for name in res.sweep.labels])
+        _plots.legend_above(fig, axes[0], ncol=2)
     note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
     return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

@@ -81,13 +81,19 @@ def _sigma0(sweep, b) -> str:
 
 
 def _floor_reason(sweep, b, quantity) -> str:
-    """Why a counted delta_C was not fitted."""
+    """Why a counted delta_C was not fitted. A size counts as "at the floor" when some seed sits there
+    (the fit rule leaves such sizes out); from when on every seed does is said beside it."""
     mask = sweep.masks[f"{sweep.labels[b]}:{quantity}"]
     at_floor = np.any(sweep.at_floor[b], axis=1)
     if at_floor.any():
-        first = int(sweep.ns[np.argmax(at_floor)])
-        return f"at the counting floor from N = {first}" if at_floor[np.argmax(at_floor):].all() else \
-            f"at the counting floor at N = {', '.join(str(int(n)) for n, f in zip(sweep.ns, at_floor) if f)}"
+        some = _sweep.first_from(sweep.ns, at_floor)
+        every = _sweep.first_from(sweep.ns, np.all(sweep.at_floor[b], axis=1))
+        if not some:
+            return f"at the counting floor at N = {', '.join(str(int(n)) for n, f in zip(sweep.ns, at_floor) if f)}"
+        if every == some:
+            return f"at the counting floor from N = {some} (every seed)"
+        tail = f"every seed from N = {every}" if every else "not every seed"
+        return f"at the counting floor from N = {some} (some seed; {tail})"
     if mask.sum() < 2:
         return "along-manifold law covers at fewer than two sizes"
     return ""
@@ -148,7 +154,8 @@ def table(*, coverage=None, memorization=None, network=None, density=None, dimen
                  coverage.target_fits["w1lim"], None),
                 ("target_data", f"W1 to the data law, {coverage.sweep.labels[0]}", coverage.target_fits["w1data"],
                  None)):
-            text = (f"plateau at W1(limit, data) = {coverage.w1_reference:.1e}" if key == "target_data"
+            text = (f"plateau at W1(N = {coverage.reference_n} run, data) = {coverage.w1_reference:.1e}"
+                    if key == "target_data"
                     else "falls")
             rows.append(Row(key, "3 a different target", quantity, "ridge (closed form)", text,
                             *_numbers(fit), _measured(fit), _sigma0(coverage.sweep, 0),
@@ -179,9 +186,16 @@ def _target_verdict(coverage, key) -> str:
     if key == "target_limit":
         return "falls" if fit.ci_high < 0 else "does not fall"
     last = float(np.median(coverage.w1_data[-1]))
+    last_lim = float(np.median(coverage.w1_limit[-1]))
     if coverage.w1_reference <= 2 * coverage.w1_floor:
         return "limit within twice the floor of the data law: no plateau resolved"
-    return "reached the plateau" if last < 1.5 * coverage.w1_reference else "still above the plateau"
+    # a plateau is resolved only if the outputs are clearly nearer their limit than the data law,
+    # and their distance to the data law has come down to the limit's
+    if last_lim < 0.5 * last and last < 1.5 * coverage.w1_reference:
+        return "plateau resolved"
+    n_max = int(coverage.sweep.ns[-1])
+    return (f"not resolved: at N = {n_max} the outputs are {last_lim:.3f} from the N = {coverage.reference_n} "
+            f"run and {last:.3f} from the data law")
 
 
 def html(rows) -> str:
@@ -194,7 +208,8 @@ def html(rows) -> str:
 
     cols = ("claim", "quantity", "estimator", "theory", "measured", "sigma0", "floor", "verdict")
     head = ("claim", "counted quantity", "estimator", "theory exponent", "measured slope [95% CI]",
-            "σ0* per N", "counting floor", "verdict")
+            "σ0* per N", "counting floor",
+            "verdict (met: the interval reaches the exponent)")
     body = "".join("<tr>" + "".join(f"<td>{_html.escape(str(getattr(r, c)))}</td>" for c in cols) + "</tr>"
                    for r in rows)
     return ("<table class='rates-summary'><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
