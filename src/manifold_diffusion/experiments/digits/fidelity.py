@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import plotting
+from ...book import markdown_table_html
 from ...kde import GaussianKDE
 from ...keys import named_keys
 from ...metrics import FidelityReport, knn_average_samples
@@ -189,22 +190,7 @@ def compare(result: Result, generators: dict) -> Comparison:
     """:func:`matched` and :func:`table` for ``{name: FidelityReport}``."""
     text = table(result, generators)
     return Comparison(tuple(generators), {name: matched(result, rep) for name, rep in generators.items()},
-                      text, _html(text))
-
-
-def _html(markdown: str) -> str:
-    """The HTML of a pipe table written by :func:`table` (header, rule, rows)."""
-    lines = [line.strip().strip("|").split("|") for line in markdown.strip().splitlines()]
-    head, body = lines[0], lines[2:]
-    cell = 'style="padding:2px 6px;text-align:{}"'
-    out = ['<table class="table">', "<thead><tr>"]
-    out += [f"<th {cell.format('left' if i == 0 else 'right')}>{h.strip()}</th>" for i, h in enumerate(head)]
-    out.append("</tr></thead><tbody>")
-    for row in body:
-        out.append("<tr>" + "".join(f"<td {cell.format('left' if i == 0 else 'right')}>{c.strip()}</td>"
-                                    for i, c in enumerate(row)) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+                      text, markdown_table_html(text))
 
 
 def _fmt(value) -> str:

@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import metrics, plotting
+from ...book import HTMLTable
 from ...manifolds import LocalPCAManifold
 from ...samplers import tweedie_denoiser
 from ...scores import EmpiricalScore, GeometricScore, ResampledSmoothedScore, SwitchedScore
@@ -336,9 +337,10 @@ def plot_samples(result: Result):
         return plotting.finish(fig, result.meta, "each column: one prior draw, the same for every row")
 
 
-def table(result: Result) -> str:
+def table(result: Result) -> HTMLTable:
     """The closing table: median :math:`r^2` [95 % interval] of each network's samples by each
-    account, in Markdown, with the paper's value."""
+    account, with the paper's value: Markdown, which a notebook shows as HTML
+    (:class:`~manifold_diffusion.book.HTMLTable`)."""
     _common.check_result(result, Result, "result")
     lines = ["| account | " + " | ".join(f"{n}'s samples" for n in result.networks) + " |",
              "|---|" + "---|" * len(result.networks)]
@@ -354,4 +356,4 @@ def table(result: Result) -> str:
             cells.append(f"{s.median:.2f} [{s.low:.2f}, {s.high:.2f}]{extra}")
         lines.append(f"| {_LABELS[name]} | " + " | ".join(cells) + " |")
     lines.append(f"| Kamb and Ganguli, ELS vs trained CNNs, MNIST (paper) | {PAPER_R2_MNIST:.2f} | — |")
-    return "\n".join(lines)
+    return HTMLTable("\n".join(lines))
