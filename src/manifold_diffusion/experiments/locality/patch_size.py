@@ -75,11 +75,13 @@ class Result(NamedTuple):
         """``p<P>_<column>`` for every patch size and column; ``copies_`` and ``held_`` rows; and,
         under names that exist at every scale, ``first_``, ``last_`` and ``best_`` rows: the
         smallest and largest patch size, and the one of highest classifier confidence among those
-        with less than 5 % memorized samples (``best_p``, ``first_p``, ``last_p`` their sizes)."""
+        with less than 5 % memorized samples (``best_p``, ``first_p``, ``last_p`` their sizes);
+        ``sizes``: every patch size, as text."""
         new = np.flatnonzero(self.column("memorized") < 0.05)
         best = new[np.argmax(self.column("confidence")[new])] if new.size else len(self.rows) - 1
         named = {"first": 0, "best": int(best), "last": len(self.rows) - 1}
         out = {f"{tag}_p": int(self.patch_sizes[i]) for tag, i in named.items()}
+        out["sizes"] = ", ".join(str(int(p)) for p in self.patch_sizes)
         rows = [(f"p{p}", r) for p, r in zip(self.patch_sizes, self.rows)]
         rows += [(tag, self.rows[i]) for tag, i in named.items()]
         rows += [("copies", self.copies), ("held", self.held_out)]

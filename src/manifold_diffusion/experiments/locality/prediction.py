@@ -138,7 +138,9 @@ class Result(NamedTuple):
         """Per network (``cnn_``, ``mlp_``) and account (``els``, ``els_cnn``, ``smoothed``,
         ``geometric``, ``empirical``, ``other``, ``floor``): ``_median``, ``_low``, ``_high``,
         ``_q1``, ``_q3``; the ELS advantage over the rival (``_adv``, ``_adv_low``,
-        ``_adv_high``, ``_rival``); the rivals' parameters (``_h``, ``_switch``); the denoiser
+        ``_adv_high``, ``_rival``, ``_rival_name`` as a phrase); the fraction of the gap from the
+        empirical score's median to 1 that the ELS machine's median closes (``_els_beyond``);
+        the rivals' parameters (``_h``, ``_switch``); the denoiser
         :math:`r^2` of the ELS and the smoothed score at the smallest, middle and largest level
         (``_den_els_lo/mid/hi``, ``_den_smoothed_*``, ``_den_input_*``); the paper's value."""
         tags = ("els", "els_cnn", "smoothed", "geometric", "empirical", "other", "floor")
@@ -158,6 +160,11 @@ class Result(NamedTuple):
             out[f"{n}_rival"] = self.rival[i]
             rival = self.summaries[i][self.accounts.index(self.rival[i])]
             out[f"{n}_rival_median"] = rival.median
+            out[f"{n}_rival_name"] = _RIVAL_NAMES[self.rival[i]]
+            # r^2 from shared noise starts high: the memorizer's median is the scale's baseline,
+            # so also read the ELS machine as the fraction of the gap from it to 1 that it closes
+            emp = self.summaries[i][self.accounts.index("empirical")].median
+            out[f"{n}_els_beyond"] = (out[f"{n}_els_median"] - emp) / (1.0 - emp)
             out[f"{n}_h"], out[f"{n}_switch"] = self.best_bandwidth[i], self.best_switch[i]
             for acc, tag in (("ELS", "els"), ("smoothed", "smoothed"), ("geometric", "geometric"),
                              ("noisy input", "input")):
@@ -263,6 +270,9 @@ def run(key, config: Config) -> Result:
                   np.stack([np.asarray(x[:12]) for x in shown]), names, np.asarray(cal.best),
                   tuple(config.bandwidths), tuple(config.switch_sigmas))
 
+
+_RIVAL_NAMES = {"smoothed": "the smoothed empirical score", "geometric": "the geometric coarse score",
+                "empirical": "the empirical score", "other network": "the other trained network"}
 
 _LABELS = {"ELS": "ELS machine, calibrated to this network",
            "ELS (CNN-calibrated)": "ELS machine, calibrated to the CNN",
