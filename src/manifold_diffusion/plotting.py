@@ -23,6 +23,7 @@ such a figure out on two rows.
 """
 
 import contextlib
+import re
 import textwrap
 
 import matplotlib
@@ -110,6 +111,16 @@ def fit_width(fig, max_width: float = MAX_WIDTH, min_height: float = MIN_HEIGHT,
     return fig
 
 
+#: A number and the unit after it ("30.4 s", "2 cores", "80 GB"), kept on one caption line.
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=(?:s|ms|min|h|cores?|host devices?|GB|GiB|MB|%|x)(?![\w]))")
+
+
+def _keep_units(text: str) -> str:
+    """``text`` with a non-breaking space between a number and its unit ("30.4 s", "2 cores"),
+    so that wrapping a caption never leaves a unit alone at the start of a line."""
+    return _NUMBER_UNIT.sub("\u00a0", text)
+
+
 def finish(fig, meta, note: str = ""):
     """Add the caption line (``meta.caption()``, plus ``note``) under the figure, fit the figure to
     the page width (:data:`MAX_WIDTH`, module docstring); return it.
@@ -129,7 +140,7 @@ def finish(fig, meta, note: str = ""):
     fit_width(fig)
     # wrap to the figure's width: a character of a font of s points is about 0.5 s points wide
     width = max(40, int(fig.get_figwidth() * 72 / (0.5 * CAPTION_SIZE)))
-    lines = [textwrap.fill(part, width) for part in (caption(), note) if part]
+    lines = [textwrap.fill(_keep_units(part), width) for part in (caption(), note) if part]
     fig.supxlabel("\n".join(lines), fontsize=CAPTION_SIZE, color="0.25")
     return fig
 
