@@ -120,25 +120,31 @@ def run(key, config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Against :math:`P`: memorized fraction, novelty and mosaic fraction; classifier
-    confidence and class entropy; high-frequency energy -- with copies and held-out digits as
-    horizontal lines."""
+    """Against :math:`P`, one statistic per panel, each with its own labelled axis: memorized
+    and mosaic fractions; novelty; classifier confidence; class entropy; high-frequency energy;
+    Fréchet distance (PCA-16) -- with copies and held-out digits as horizontal lines."""
     _common.check_result(result, Result, "result")
     p = result.patch_sizes
-    panels = ((("memorized", "C3"), ("mosaic", "C0")), (("novelty", "C2"),),
-              (("confidence", "C1"), ("class_entropy", "C4")), (("high_frequency", "C5"),))
+    panels = (((("memorized", "C3"), ("mosaic", "C0")), "fraction of samples"),
+              ((("novelty", "C2"),), "distance to nearest training digit"),
+              ((("confidence", "C1"),), "classifier confidence"),
+              ((("class_entropy", "C4"),), "class entropy (nats)"),
+              ((("high_frequency", "C5"),), "high-frequency energy"),
+              ((("frechet_pca", "C6"),), "Fréchet distance, PCA-16"))
     with plotting.style():
-        fig, axes = plotting.figure(4, width=2.3, height=2.5)
-        for ax, panel in zip(axes[0], panels):
-            for name, colour in panel:
-                ax.plot(p, result.column(name), "o-", color=colour, label=name.replace("_", " "))
+        fig, axes = plotting.figure(3, 2, width=2.2, height=2.0)
+        for ax, (series, ylabel) in zip(axes.flat, panels):
+            for name, colour in series:
+                ax.plot(p, result.column(name), "o-", color=colour, ms=4, label=name.replace("_", " "))
                 i = COLUMNS.index(name)
                 ax.axhline(result.held_out[i], color=colour, ls=":", lw=1)
                 ax.axhline(result.copies[i], color=colour, ls="--", lw=0.8, alpha=0.6)
             ax.set_xticks(p)
+            ax.set_ylabel(ylabel, fontsize=7.5)
+            if len(series) > 1:
+                ax.legend(fontsize=6.5)
+        for ax in axes[1]:
             ax.set_xlabel("patch size P")
-            ax.legend(fontsize=6.5)
-        axes[0, 1].set_ylabel("distance to nearest training digit")
         return plotting.finish(fig, result.meta, "dotted: held-out digits; dashed: copies of "
                                "training digits; P = 15: the global empirical score")
 

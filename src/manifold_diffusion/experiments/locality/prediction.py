@@ -303,8 +303,9 @@ def plot(result: Result):
         ax.set_yticks(y)
         ax.set_yticklabels([_LABELS[a] for a in result.accounts], fontsize=7.5)
         ax.set_xlabel("per-sample r² (median; thick: 95 % bootstrap interval; thin: quartiles)")
-        ax.set_xlim(min(-0.1, float(np.min([v.lower_quartile for s in result.summaries for v in s]))),
-                    1.0)
+        # room for every whisker (quartiles and intervals), with a margin
+        left = float(np.min([min(v.lower_quartile, v.low) for s in result.summaries for v in s]))
+        ax.set_xlim(min(-0.1, left - 0.05), 1.02)
         ax.legend(fontsize=7, loc="upper left")
         return plotting.finish(fig, result.meta, "same prior draws for every row; the smoothed and "
                                "geometric rows use their parameter of best median r² against "
