@@ -126,7 +126,7 @@ def plot(result: Result):
     _common.check_result(result, Result, "result")
     p = result.patch_sizes
     panels = (((("memorized", "C3"), ("mosaic", "C0")), "fraction of samples"),
-              ((("novelty", "C2"),), "distance to nearest training digit"),
+              ((("novelty", "C2"),), "novelty (to nearest of S₁)"),
               ((("confidence", "C1"),), "classifier confidence"),
               ((("class_entropy", "C4"),), "class entropy (nats)"),
               ((("high_frequency", "C5"),), "high-frequency energy"),
@@ -140,9 +140,9 @@ def plot(result: Result):
                 ax.axhline(result.held_out[i], color=colour, ls=":", lw=1)
                 ax.axhline(result.copies[i], color=colour, ls="--", lw=0.8, alpha=0.6)
             ax.set_xticks(p)
-            ax.set_ylabel(ylabel, fontsize=7.5)
+            ax.set_ylabel(ylabel, fontsize=8)
             if len(series) > 1:
-                ax.legend(fontsize=6.5)
+                ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
         for ax in axes[1]:
             ax.set_xlabel("patch size P")
         return plotting.finish(fig, result.meta, "dotted: held-out digits; dashed: copies of "

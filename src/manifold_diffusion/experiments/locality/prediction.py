@@ -164,7 +164,8 @@ class Result(NamedTuple):
             # r^2 from shared noise starts high: the memorizer's median is the scale's baseline,
             # so also read the ELS machine as the fraction of the gap from it to 1 that it closes
             emp = self.summaries[i][self.accounts.index("empirical")].median
-            out[f"{n}_els_beyond"] = (out[f"{n}_els_median"] - emp) / (1.0 - emp)
+            out[f"{n}_els_beyond"] = ((out[f"{n}_els_median"] - emp) / (1.0 - emp) if emp < 1.0
+                                      else float("nan"))
             out[f"{n}_h"], out[f"{n}_switch"] = self.best_bandwidth[i], self.best_switch[i]
             for acc, tag in (("ELS", "els"), ("smoothed", "smoothed"), ("geometric", "geometric"),
                              ("noisy input", "input")):
