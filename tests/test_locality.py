@@ -110,6 +110,8 @@ def test_prediction_rows_floor_and_table():
     assert summary["paper"] == prediction.PAPER_R2_MNIST and summary["cnn_h"] == 0.3
     text = prediction.table(res)
     assert text.count("\n") == len(prediction.ACCOUNTS) + 2 and "0.94" in text
+    html = text._repr_html_()     # the book renders Markdown outputs without tables: HTML instead
+    assert html.startswith("<table") and html.count("<tr>") == len(prediction.ACCOUNTS) + 2
     for fig in (prediction.plot(res), prediction.plot_denoisers(res), prediction.plot_samples(res)):
         _closes(fig)
 

@@ -319,12 +319,3 @@ def test_calibration_against_a_score_through_tweedie(key):
     np.testing.assert_array_equal(cal.best_patch_size, [7, 7])
     assert cal.schedule == PatchSchedule.constant(7)
     assert float(cal.mismatch[:, 1].max()) < 1e-8 and float(cal.mismatch[:, 0].min()) > 1e-6
-
-
-# ------------------------------------------------------------------ bad input
-def test_bad_input_rows_raise_naming_the_argument():
-    from bad_inputs.rows_patch import ROWS
-
-    for name, thunk, error, fragment in ROWS:
-        with pytest.raises(error, match=fragment):
-            thunk()

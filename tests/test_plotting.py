@@ -30,3 +30,15 @@ def test_finish_writes_the_caption_line():
     text = fig.get_supxlabel()
     assert "n=3, d=2" in text and "seed 7" in text and "quick" in text and "cpu" in text
     assert text.endswith("a note")
+
+
+def test_caption_never_leaves_a_unit_alone_on_a_line():
+    meta = Meta("demo", "N=850, b=100, ODE steps=24", "seed 6 / locality_noise", "default",
+                "cpu (2 cores)", 30.44, "0.1.0")
+    for width in (3.0, 4.1, 5.3, 6.6):
+        fig, _ = plotting.figure(1, width=width, height=1.0)
+        plotting.finish(fig, meta, "each column: one prior draw, the same for every row")
+        lines = fig.get_supxlabel().split("\n")
+        assert not any(line.startswith(("s", "cores")) for line in lines), lines
+        assert "30.4\u00a0s" in fig.get_supxlabel() and "2\u00a0cores" in fig.get_supxlabel()
+        matplotlib.pyplot.close(fig)

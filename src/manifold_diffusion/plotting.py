@@ -111,6 +111,16 @@ def fit_width(fig, max_width: float = MAX_WIDTH, min_height: float = MIN_HEIGHT,
     return fig
 
 
+#: A number and the unit after it ("30.4 s", "2 cores", "80 GB"), kept on one caption line.
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=(?:s|ms|min|h|cores?|host devices?|GB|GiB|MB|%|x)(?![\w]))")
+
+
+def _keep_units(text: str) -> str:
+    """``text`` with a non-breaking space between a number and its unit ("30.4 s", "2 cores"),
+    so that wrapping a caption never leaves a unit alone at the start of a line."""
+    return _NUMBER_UNIT.sub("\u00a0", text)
+
+
 def finish(fig, meta, note: str = ""):
     """Add the caption line (``meta.caption()``, plus ``note``) under the figure, fit the figure to
     the page width (:data:`MAX_WIDTH`, module docstring); return it.
@@ -132,8 +142,7 @@ def finish(fig, meta, note: str = ""):
     # wide on average (0.6 leaves a margin, so no line runs past the canvas); a number keeps its
     # unit on its line ("13.5 s", not "13.5 / s")
     width = max(40, int(fig.get_figwidth() * 72 / (0.6 * CAPTION_SIZE)))
-    lines = [textwrap.fill(re.sub(r"(\d) (s|ms|min)\b", "\\1\u00a0\\2", part), width)
-             for part in (caption(), note) if part]
+    lines = [textwrap.fill(_keep_units(part), width) for part in (caption(), note) if part]
     fig.supxlabel("\n".join(lines), fontsize=CAPTION_SIZE, color="0.25")
     return fig
 

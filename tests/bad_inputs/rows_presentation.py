@@ -55,6 +55,10 @@ OBJECTS = [
     (BK + "glue_summary", lambda: book.glue_summary("p", _NoSummary()), TypeError, "result:"),
     (BK + "glue_summary", lambda: book.glue_summary("p", _BadSummary()), TypeError, "summary"),
     (BK + "glue", lambda: book.glue(3, 1.0, display=False), TypeError, "name:"),
+    (BK + "markdown_table_html", lambda: book.markdown_table_html(3), TypeError, "markdown:"),
+    (BK + "markdown_table_html", lambda: book.markdown_table_html("no table"), ValueError, "markdown:"),
+    (BK + "markdown_table_html", lambda: book.markdown_table_html("| a |\n| b |"), ValueError, "markdown:"),
+    (BK + "HTMLTable", lambda: book.HTMLTable(None), TypeError, "markdown:"),
 ]
 
 SHAPES = [

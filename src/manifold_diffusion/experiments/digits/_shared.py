@@ -83,7 +83,3 @@ def judge_report(judge: Judge, samples, train=None) -> metrics.FidelityReport:
     (default :math:`S_1`) and the judge's reference set."""
     return metrics.fidelity_report(samples, judge.train if train is None else train,
                                    judge.classifier, judge.reference)
-
-
-# TODO(integrator): the chapters 1-3 branch adds metrics.at_novelty (metrics/matching.py) and
-# metrics.bootstrap_dimension (metrics/bootstrap.py); use those and delete these two copies.

@@ -229,7 +229,8 @@ def plot_samples(result: Result):
     _shared.check_result(result, Result, "result")
     with plotting.style():
         fig, axes = plotting.figure(1, 4, width=6.0, height=0.95)
-        plotting.image_grid(axes[0, 0], result.train, ncols=12)
+        # as many columns as training images (up to 12): no empty cells after the last one
+        plotting.image_grid(axes[0, 0], result.train, ncols=min(12, result.train.shape[0]))
         axes[0, 0].set_title(f"the {result.train.shape[0]} training images along the curve", fontsize=7.5)
         for ax, name, x in zip(axes[1:, 0], KERNELS, result.samples):
             plotting.image_grid(ax, x, ncols=12)

@@ -8,8 +8,8 @@ novelty** (mean distance of a sample to its nearest training digit):
 
 - **kNN average**, blur: a training digit averaged with its :math:`k - 1` nearest training digits,
   :math:`k = 2, \dots, 8` and on to 256 (:func:`~manifold_diffusion.metrics.knn_average_samples`):
-  averages of :math:`k \le 8` neighbours are only 0.56--0.73 from their nearest training digit,
-  while real new digits are 1.15 from it, so matching the generators' novelty takes larger
+  an average of a few neighbours stays much closer to its nearest training digit than a real new
+  digit is (the chapter quotes both novelties), so matching the generators' novelty takes larger
   :math:`k`;
 - **KDE**, noise: a training digit plus Gaussian noise of std :math:`h`
   (:class:`~manifold_diffusion.kde.GaussianKDE`), over a range of :math:`h`;
@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import plotting
+from ...book import markdown_table_html
 from ...kde import GaussianKDE
 from ...keys import named_keys
 from ...metrics import FidelityReport, knn_average_samples
@@ -174,7 +175,9 @@ class Comparison(NamedTuple):
 
     def summary(self) -> dict:
         """``{tag}_{statistic}`` for the generator, ``{tag}_{statistic}_knn`` and ``_kde`` for the
-        baselines, ``tag`` the generator's name lower-cased with non-letters dropped."""
+        baselines, ``tag`` the generator's name lower-cased with non-letters dropped; ``_knn_txt``
+        and ``_kde_txt``: the same as text, ``"n/a"`` where the baseline never reaches the
+        generator's novelty (its curve is not extrapolated)."""
         out = {}
         for name in self.names:
             tag = "".join(c for c in name.lower() if c.isalnum())
@@ -182,6 +185,8 @@ class Comparison(NamedTuple):
                 out[f"{tag}_{stat}"] = gen
                 out[f"{tag}_{stat}_knn"] = knn
                 out[f"{tag}_{stat}_kde"] = kde
+                out[f"{tag}_{stat}_knn_txt"] = _fmt(knn)   # "n/a" where the baseline
+                out[f"{tag}_{stat}_kde_txt"] = _fmt(kde)   # does not reach the novelty
         return out
 
 
@@ -189,22 +194,7 @@ def compare(result: Result, generators: dict) -> Comparison:
     """:func:`matched` and :func:`table` for ``{name: FidelityReport}``."""
     text = table(result, generators)
     return Comparison(tuple(generators), {name: matched(result, rep) for name, rep in generators.items()},
-                      text, _html(text))
-
-
-def _html(markdown: str) -> str:
-    """The HTML of a pipe table written by :func:`table` (header, rule, rows)."""
-    lines = [line.strip().strip("|").split("|") for line in markdown.strip().splitlines()]
-    head, body = lines[0], lines[2:]
-    cell = 'style="padding:2px 6px;text-align:{}"'
-    out = ['<table class="table">', "<thead><tr>"]
-    out += [f"<th {cell.format('left' if i == 0 else 'right')}>{h.strip()}</th>" for i, h in enumerate(head)]
-    out.append("</tr></thead><tbody>")
-    for row in body:
-        out.append("<tr>" + "".join(f"<td {cell.format('left' if i == 0 else 'right')}>{c.strip()}</td>"
-                                    for i, c in enumerate(row)) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+                      text, markdown_table_html(text))
 
 
 def _fmt(value) -> str:

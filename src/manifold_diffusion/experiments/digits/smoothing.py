@@ -188,32 +188,41 @@ def plot(result: Result):
     with plotting.style():
         fig, axes = plotting.figure(3, width=2.9, height=2.7)
         ax = axes[0, 0]
-        for rows, ls, tag in ((result.pixels, "-", "pixels"), (result.pca, "--", "PCA-16")):
-            ax.plot(h, rows[:, 0], "o" + ls, color="C3", label=f"memorized ({tag})")
-            ax.plot(h, rows[:, 1] / result.spacing, "s" + ls, color="C0",
-                    label=f"novelty / NN spacing ({tag})")
+        # pixels: filled markers, solid lines; PCA-16: open markers, dashed lines, another colour
+        for rows, tag, (c_mem, c_nov) in ((result.pixels, "pixels", ("C3", "C0")),
+                                          (result.pca, "PCA-16", ("C6", "C9"))):
+            ax.plot(h, rows[:, 0], color=c_mem, label=f"memorized ({tag})", **_series(tag, "o"))
+            ax.plot(h, rows[:, 1] / result.spacing, color=c_nov,
+                    label=f"novelty / NN spacing ({tag})", **_series(tag, "s"))
         ax.axhline(1.0, color="0.6", ls=":", lw=1)
-        ax.set_ylabel("fraction, or distance in NN spacings")
+        ax.set_ylabel("fraction, or NN spacings")
         ax.legend(fontsize=6)
         ax = axes[0, 1]
-        ax.plot(h, result.pixels[:, 2], "o-", label="pixels")
-        ax.plot(h, result.pca[:, 2], "o--", label="PCA-16")
+        ax.plot(h, result.pixels[:, 2], color="C0", label="pixels", **_series("pixels", "o"))
+        ax.plot(h, result.pca[:, 2], color="C1", label="PCA-16", **_series("PCA-16", "D"))
         ax.axhline(result.held_out[0], color="C2", ls=":", lw=1, label="held-out digits")
-        ax.set_ylabel(f"distinct modes of {result.n_compared} samples")
+        ax.set_ylabel(f"modes, of {result.n_compared} samples")
         ax.legend(fontsize=6.5)
         ax = axes[0, 2]
-        for rows, ls, tag, ref in ((result.pixels, "-", "pixels", result.held_out),
-                                   (result.pca, "--", "PCA-16", result.held_out_pca)):
-            ax.plot(h, rows[:, 3], "o" + ls, color="C0", label=f"TwoNN ({tag})")
-            ax.plot(h, rows[:, 4], "s" + ls, color="C1", label=f"Levina–Bickel ({tag})")
-            ax.axhline(ref[1], color="C0", ls=":" if tag == "pixels" else "-.", lw=1)
-            ax.axhline(ref[2], color="C1", ls=":" if tag == "pixels" else "-.", lw=1)
-        ax.set_ylabel("intrinsic dimension of the samples")
+        for rows, tag, ref, (c_tn, c_lb) in ((result.pixels, "pixels", result.held_out, ("C0", "C1")),
+                                             (result.pca, "PCA-16", result.held_out_pca, ("C9", "C8"))):
+            ax.plot(h, rows[:, 3], color=c_tn, label=f"TwoNN ({tag})", **_series(tag, "o"))
+            ax.plot(h, rows[:, 4], color=c_lb, label=f"Levina–Bickel ({tag})", **_series(tag, "s"))
+            ax.axhline(ref[1], color=c_tn, ls=":" if tag == "pixels" else "-.", lw=1)
+            ax.axhline(ref[2], color=c_lb, ls=":" if tag == "pixels" else "-.", lw=1)
+        ax.set_ylabel("intrinsic dimension")
         ax.legend(fontsize=6)
         for ax in axes[0]:
             ax.set_xlabel("bandwidth $h$")
         return plotting.finish(fig, result.meta, f"horizontal lines: {result.n_compared} held-out "
                                "digits (dotted: pixels; dash-dotted: PCA-16); h = 0: the empirical score")
+
+
+def _series(tag, marker):
+    """Line style of one series: pixels solid with filled markers, PCA-16 dashed with open ones."""
+    if tag == "pixels":
+        return dict(marker=marker, ls="-", ms=4.5)
+    return dict(marker=marker, ls="--", ms=4.5, mfc="white")
 
 
 def plot_samples(result: Result):

@@ -223,45 +223,59 @@ def plot(result: Result):
     _shared.check_result(result, Result, "result")
     n = result.sizes
     with plotting.style():
-        fig, axes = plotting.figure(2, width=3.4, height=2.9)
+        fig, axes = plotting.figure(2, width=3.4, height=4.0)
         ax = axes[0, 0]
         for values, label, color in ((result.memorized, "memorized (own set)", "C3"),
                                      (result.agreement, "agreement of the two models", "C0"),
                                      (result.agreement_strict, "agreement, strict (ratio < 1/3)", "C9")):
-            ax.plot(n, values.mean(1), "o-", color=color, label=label)
-            ax.fill_between(n, values.min(1), values.max(1), color=color, alpha=0.2, lw=0)
+            _seeds(ax, n, values, color, label)
         ax.plot(n, result.empirical[:, 0], "--", color="C3", lw=1, label="empirical score: memorized")
         ax.plot(n, result.empirical[:, 3], "--", color="C0", lw=1, label="empirical score: agreement")
-        for value in result.n_star[np.isfinite(result.n_star)]:
-            ax.axvline(value, color="0.5", ls=":", lw=1)
+        found = np.sort(result.n_star[np.isfinite(result.n_star)])
+        if found.size:
+            # one shaded span over the seeds' N* (a line each would overlap), labelled in the legend
+            ax.axvspan(found[0] / 1.04, found[-1] * 1.04, color="0.55", alpha=0.3, lw=0,
+                       label=f"N* over {found.size} seed{'s' if found.size > 1 else ''}: "
+                             + (f"{found[0]:.0f}" if found[-1] - found[0] < 0.5
+                                else f"{found[0]:.0f}–{found[-1]:.0f}"))
         ax.set_xscale("log")
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("training images per model $N$")
         ax.set_ylabel("fraction of samples")
-        ax.legend(fontsize=6.5)
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
         ax = axes[0, 1]
         for values, label, color in ((result.nearest, "to nearest training image", "C3"),
                                      (result.between, "between the two models' samples", "C0")):
-            ax.plot(n, values.mean(1), "o-", color=color, label=label)
-            ax.fill_between(n, values.min(1), values.max(1), color=color, alpha=0.2, lw=0)
+            _seeds(ax, n, values, color, label)
         ax.plot(n, result.empirical[:, 1], "--", color="C3", lw=1, label="empirical score, nearest")
         ax.plot(n, result.empirical[:, 2], "--", color="C0", lw=1, label="empirical score, between")
         ax.axhline(result.spacing, color="0.5", ls=":", lw=1, label="two independent digits")
         ax.set_xscale("log")
         ax.set_xlabel("training images per model $N$")
         ax.set_ylabel("mean distance")
-        ax.legend(fontsize=6.5)
-        return plotting.finish(fig, result.meta, "bands: range over seeds; dotted verticals: N* per "
-                               "seed (memorized = agreement)")
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+        return plotting.finish(fig, result.meta, "markers: mean over seeds; thin lines: each seed; "
+                               "grey span: N* (memorized = agreement), all seeds")
+
+
+def _seeds(ax, n, values, color, label):
+    """The mean over seeds (markers, labelled) and every seed as a thin line."""
+    ax.plot(n, values.mean(1), "o-", color=color, label=label, ms=4)
+    if values.shape[1] > 1:
+        ax.plot(n, values, "-", color=color, lw=0.7, alpha=0.55)
 
 
 def plot_pairs(result: Result):
     """For each N, 8 samples of the S1 model above the 8 samples of the S2 model from the same draws."""
     _shared.check_result(result, Result, "result")
     with plotting.style():
-        fig, axes = plotting.figure(len(result.sizes), 1, width=1.6, height=1.9)
+        ncols = min(3, len(result.sizes))
+        nrows = -(-len(result.sizes) // ncols)
+        fig, axes = plotting.figure(ncols, nrows, width=2.2, height=1.35)
+        for ax in axes.flat[len(result.sizes):]:
+            ax.set_axis_off()
         for i, n in enumerate(result.sizes):
-            ax = axes[0, i]
+            ax = axes.flat[i]
             pair = result.pairs[i]                                       # (2, 8, 64)
             plotting.image_grid(ax, np.concatenate([pair[0][:4], pair[1][:4]]), ncols=4)
             ax.set_title(f"N = {int(n)}", fontsize=8)

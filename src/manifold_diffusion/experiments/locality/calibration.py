@@ -90,11 +90,12 @@ class Result(NamedTuple):
 
     def summary(self) -> dict:
         """Per network (``cnn_``, ``mlp_``): the size at the smallest and largest level, the
-        largest size chosen, and how many levels chose the whole image (the largest candidate);
-        the CNN's receptive field and the levels' range."""
+        largest size chosen, how many levels chose the whole image (the largest candidate) and
+        the smallest level that did (``_global_sigma_min``, nan if none); the CNN's receptive
+        field, the levels' range and the candidate sizes (``sizes``, text)."""
         out = {"rf": self.receptive_field, "cnn_desc": self.cnn_desc, "sigma_min": float(self.sigmas[0]),
                "sigma_max": float(self.sigmas[-1]), "p_top": int(self.patch_sizes[-1]),
-               "n_levels": len(self.sigmas)}
+               "n_levels": len(self.sigmas), "sizes": ", ".join(map(str, self.patch_sizes))}
         for name, row in zip(self.names, self.best):
             tag = name.lower()
             out[f"{tag}_p_first"] = int(row[0])
@@ -102,6 +103,8 @@ class Result(NamedTuple):
             out[f"{tag}_p_max"] = int(row.max())
             out[f"{tag}_n_global"] = int(np.sum(row == self.patch_sizes[-1]))
             out[f"{tag}_schedule"] = ", ".join(f"{p}" for p in row)
+            top = row == self.patch_sizes[-1]
+            out[f"{tag}_global_sigma_min"] = float(self.sigmas[top][0]) if top.any() else float("nan")
         return out
 
 

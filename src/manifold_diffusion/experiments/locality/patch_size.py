@@ -75,11 +75,13 @@ class Result(NamedTuple):
         """``p<P>_<column>`` for every patch size and column; ``copies_`` and ``held_`` rows; and,
         under names that exist at every scale, ``first_``, ``last_`` and ``best_`` rows: the
         smallest and largest patch size, and the one of highest classifier confidence among those
-        with less than 5 % memorized samples (``best_p``, ``first_p``, ``last_p`` their sizes)."""
+        with less than 5 % memorized samples (``best_p``, ``first_p``, ``last_p`` their sizes);
+        ``sizes``: every patch size, as text."""
         new = np.flatnonzero(self.column("memorized") < 0.05)
         best = new[np.argmax(self.column("confidence")[new])] if new.size else len(self.rows) - 1
         named = {"first": 0, "best": int(best), "last": len(self.rows) - 1}
         out = {f"{tag}_p": int(self.patch_sizes[i]) for tag, i in named.items()}
+        out["sizes"] = ", ".join(str(int(p)) for p in self.patch_sizes)
         rows = [(f"p{p}", r) for p, r in zip(self.patch_sizes, self.rows)]
         rows += [(tag, self.rows[i]) for tag, i in named.items()]
         rows += [("copies", self.copies), ("held", self.held_out)]
@@ -118,25 +120,31 @@ def run(key, config: Config) -> Result:
 
 
 def plot(result: Result):
-    """Against :math:`P`: memorized fraction, novelty and mosaic fraction; classifier
-    confidence and class entropy; high-frequency energy -- with copies and held-out digits as
-    horizontal lines."""
+    """Against :math:`P`, one statistic per panel, each with its own labelled axis: memorized
+    and mosaic fractions; novelty; classifier confidence; class entropy; high-frequency energy;
+    Fréchet distance (PCA-16) -- with copies and held-out digits as horizontal lines."""
     _common.check_result(result, Result, "result")
     p = result.patch_sizes
-    panels = ((("memorized", "C3"), ("mosaic", "C0")), (("novelty", "C2"),),
-              (("confidence", "C1"), ("class_entropy", "C4")), (("high_frequency", "C5"),))
+    panels = (((("memorized", "C3"), ("mosaic", "C0")), "fraction of samples"),
+              ((("novelty", "C2"),), "novelty (to nearest of S₁)"),
+              ((("confidence", "C1"),), "classifier confidence"),
+              ((("class_entropy", "C4"),), "class entropy (nats)"),
+              ((("high_frequency", "C5"),), "high-frequency energy"),
+              ((("frechet_pca", "C6"),), "Fréchet distance, PCA-16"))
     with plotting.style():
-        fig, axes = plotting.figure(4, width=2.3, height=2.5)
-        for ax, panel in zip(axes[0], panels):
-            for name, colour in panel:
-                ax.plot(p, result.column(name), "o-", color=colour, label=name.replace("_", " "))
+        fig, axes = plotting.figure(3, 2, width=2.2, height=2.0)
+        for ax, (series, ylabel) in zip(axes.flat, panels):
+            for name, colour in series:
+                ax.plot(p, result.column(name), "o-", color=colour, ms=4, label=name.replace("_", " "))
                 i = COLUMNS.index(name)
                 ax.axhline(result.held_out[i], color=colour, ls=":", lw=1)
                 ax.axhline(result.copies[i], color=colour, ls="--", lw=0.8, alpha=0.6)
             ax.set_xticks(p)
+            ax.set_ylabel(ylabel, fontsize=8)
+            if len(series) > 1:
+                ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+        for ax in axes[1]:
             ax.set_xlabel("patch size P")
-            ax.legend(fontsize=6.5)
-        axes[0, 1].set_ylabel("distance to nearest training digit")
         return plotting.finish(fig, result.meta, "dotted: held-out digits; dashed: copies of "
                                "training digits; P = 15: the global empirical score")
 

@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import metrics, plotting
+from ...book import HTMLTable
 from ...manifolds import LocalPCAManifold
 from ...samplers import tweedie_denoiser
 from ...scores import EmpiricalScore, GeometricScore, ResampledSmoothedScore, SwitchedScore
@@ -137,7 +138,9 @@ class Result(NamedTuple):
         """Per network (``cnn_``, ``mlp_``) and account (``els``, ``els_cnn``, ``smoothed``,
         ``geometric``, ``empirical``, ``other``, ``floor``): ``_median``, ``_low``, ``_high``,
         ``_q1``, ``_q3``; the ELS advantage over the rival (``_adv``, ``_adv_low``,
-        ``_adv_high``, ``_rival``); the rivals' parameters (``_h``, ``_switch``); the denoiser
+        ``_adv_high``, ``_rival``, ``_rival_name`` as a phrase); the fraction of the gap from the
+        empirical score's median to 1 that the ELS machine's median closes (``_els_beyond``);
+        the rivals' parameters (``_h``, ``_switch``); the denoiser
         :math:`r^2` of the ELS and the smoothed score at the smallest, middle and largest level
         (``_den_els_lo/mid/hi``, ``_den_smoothed_*``, ``_den_input_*``); the paper's value."""
         tags = ("els", "els_cnn", "smoothed", "geometric", "empirical", "other", "floor")
@@ -157,6 +160,12 @@ class Result(NamedTuple):
             out[f"{n}_rival"] = self.rival[i]
             rival = self.summaries[i][self.accounts.index(self.rival[i])]
             out[f"{n}_rival_median"] = rival.median
+            out[f"{n}_rival_name"] = _RIVAL_NAMES[self.rival[i]]
+            # r^2 from shared noise starts high: the memorizer's median is the scale's baseline,
+            # so also read the ELS machine as the fraction of the gap from it to 1 that it closes
+            emp = self.summaries[i][self.accounts.index("empirical")].median
+            out[f"{n}_els_beyond"] = ((out[f"{n}_els_median"] - emp) / (1.0 - emp) if emp < 1.0
+                                      else float("nan"))
             out[f"{n}_h"], out[f"{n}_switch"] = self.best_bandwidth[i], self.best_switch[i]
             for acc, tag in (("ELS", "els"), ("smoothed", "smoothed"), ("geometric", "geometric"),
                              ("noisy input", "input")):
@@ -263,6 +272,9 @@ def run(key, config: Config) -> Result:
                   tuple(config.bandwidths), tuple(config.switch_sigmas))
 
 
+_RIVAL_NAMES = {"smoothed": "the smoothed empirical score", "geometric": "the geometric coarse score",
+                "empirical": "the empirical score", "other network": "the other trained network"}
+
 _LABELS = {"ELS": "ELS machine, calibrated to this network",
            "ELS (CNN-calibrated)": "ELS machine, calibrated to the CNN",
            "smoothed": "smoothed empirical score, best h",
@@ -292,8 +304,9 @@ def plot(result: Result):
         ax.set_yticks(y)
         ax.set_yticklabels([_LABELS[a] for a in result.accounts], fontsize=7.5)
         ax.set_xlabel("per-sample r² (median; thick: 95 % bootstrap interval; thin: quartiles)")
-        ax.set_xlim(min(-0.1, float(np.min([v.lower_quartile for s in result.summaries for v in s]))),
-                    1.0)
+        # room for every whisker (quartiles and intervals), with a margin
+        left = float(np.min([min(v.lower_quartile, v.low) for s in result.summaries for v in s]))
+        ax.set_xlim(min(-0.1, left - 0.05), 1.02)
         ax.legend(fontsize=7, loc="upper left")
         return plotting.finish(fig, result.meta, "same prior draws for every row; the smoothed and "
                                "geometric rows use their parameter of best median r² against "
@@ -336,9 +349,10 @@ def plot_samples(result: Result):
         return plotting.finish(fig, result.meta, "each column: one prior draw, the same for every row")
 
 
-def table(result: Result) -> str:
+def table(result: Result) -> HTMLTable:
     """The closing table: median :math:`r^2` [95 % interval] of each network's samples by each
-    account, in Markdown, with the paper's value."""
+    account, with the paper's value: Markdown, which a notebook shows as HTML
+    (:class:`~manifold_diffusion.book.HTMLTable`)."""
     _common.check_result(result, Result, "result")
     lines = ["| account | " + " | ".join(f"{n}'s samples" for n in result.networks) + " |",
              "|---|" + "---|" * len(result.networks)]
@@ -354,4 +368,4 @@ def table(result: Result) -> str:
             cells.append(f"{s.median:.2f} [{s.low:.2f}, {s.high:.2f}]{extra}")
         lines.append(f"| {_LABELS[name]} | " + " | ".join(cells) + " |")
     lines.append(f"| Kamb and Ganguli, ELS vs trained CNNs, MNIST (paper) | {PAPER_R2_MNIST:.2f} | — |")
-    return "\n".join(lines)
+    return HTMLTable("\n".join(lines))
