@@ -1,5 +1,7 @@
 """Figure helpers."""
 
+import re
+
 import matplotlib
 
 from manifold_diffusion import plotting
@@ -39,6 +41,7 @@ def test_caption_never_leaves_a_unit_alone_on_a_line():
         fig, _ = plotting.figure(1, width=width, height=1.0)
         plotting.finish(fig, meta, "each column: one prior draw, the same for every row")
         lines = fig.get_supxlabel().split("\n")
-        assert not any(line.startswith(("s", "cores")) for line in lines), lines
+        # no line starts with a unit ("s ...", "cores)"); "scale ..." is a word, not a unit
+        assert not any(re.match(r"(s|cores)\b", line) for line in lines), lines
         assert "30.4\u00a0s" in fig.get_supxlabel() and "2\u00a0cores" in fig.get_supxlabel()
         matplotlib.pyplot.close(fig)
