@@ -114,7 +114,7 @@ class Result(NamedTuple):
         return out
 
     def near_modes(self, i: int):
-        """``(p_0's, seed 0's best-epoch density's)`` mass within 3 of either mode centre
+        r"""``(p_0's, seed 0's best-epoch density's)`` mass within 3 of either mode centre
         :math:`\pm\mu` of the ``i``-th mode position."""
         x, mu = np.asarray(self.x_grids[i], np.float64), float(self.mus[i])
         near = np.abs(np.abs(x) - mu) < 3.0
