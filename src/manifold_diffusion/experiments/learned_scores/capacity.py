@@ -95,8 +95,12 @@ class Result(NamedTuple):
                "epochs": int(self.epochs[-1]), "window_lo": int(self.window_epochs[0]),
                "window_hi": int(self.window_epochs[-1]),
                "monotone": bool(np.all(np.diff(flow) < 0)),
-               "monotone_text": ("at every step from one width to the next" if np.all(np.diff(flow) < 0)
-                                 else "not at every step from one width to the next"),
+               "ordering_text": (
+                   "is measured at one width only at this scale" if len(flow) < 2 else
+                   "falls with the width at every step from one width to the next (seed mean), "
+                   "the paper's ordering" if np.all(np.diff(flow) < 0) else
+                   "does not fall with the width at every step (seed mean), against the paper's "
+                   "ordering"),
                "ceiling_flow_se": self.ceiling_flow_se, "n_seeds": int(self.kl_flow.shape[1])}
         # steps between neighbouring widths whose change is within the seeds' spread (the sum
         # of the two sds): not resolved by these seeds
@@ -105,6 +109,7 @@ class Result(NamedTuple):
                       for j in range(len(flow) - 1)
                       if abs(flow[j + 1] - flow[j]) <= flow_sd[j] + flow_sd[j + 1]]
         out["unresolved_text"] = (
+            "there is no step between widths to resolve" if len(flow) < 2 else
             "every step is larger than the spread of the seeds" if not unresolved else
             f"the step {unresolved[0]} is within the spread of the seeds, so not resolved"
             if len(unresolved) == 1 else

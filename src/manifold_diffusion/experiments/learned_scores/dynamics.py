@@ -256,6 +256,9 @@ class Result(NamedTuple):
         out["rf_level"] = (1.0 + out["rf_floor"]) / 2.0
         out["rf_peak_min"], out["rf_peak_max"] = float(rf_peak.min()), float(rf_peak.max())
         out["rf_final_max"] = float(self.rf_memorized[:, :, -1].mean(axis=1).max())
+        out["rf_peak_relation"] = ("around the criterion's floor" if
+                                   out["rf_peak_max"] >= out["rf_floor"] - 0.05 else
+                                   "below the criterion's floor")
         out["rf_memorized_small_final"] = float(self.rf_memorized[0, :, -1].mean())
         out["rf_memorized_small_max"] = float(self.rf_memorized[0].mean(axis=0).max())
         out["rf_distance_large_best"] = float(self.rf_distance[-1].mean(axis=0).min())

@@ -172,7 +172,9 @@ class Result(NamedTuple):
             out[f"density_left_{role}"] = float(m)
             epoch = int(self.epochs[int(np.argmin(np.abs(self.epochs - e)))])
             out[f"density_epoch_{role}"] = epoch
-            parts.append(f"{'about right' if abs(m - 0.5) < 0.1 else 'off'} at epoch {epoch}")
+            part = f"{'about right' if abs(m - 0.5) < 0.1 else 'off'} at epoch {epoch}"
+            if part not in parts:                     # a short run reads one checkpoint thrice
+                parts.append(part)
         out["density_balance_text"] = ", ".join(parts)
         return out
 
