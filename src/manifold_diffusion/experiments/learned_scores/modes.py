@@ -94,14 +94,18 @@ class Result(NamedTuple):
         near = self.near_modes(-1)
         out.update(best_epochs_last_text=" and ".join(str(int(e)) for e in self.best_epoch[-1]),
                    best_epoch_last_seed0=int(self.best_epoch[-1, 0]),
-                   near_modes_best_last=near[1], near_modes_p0_last=near[0],
-                   located_last=("finds neither mode: it is one broad hump between them"
-                                 if near[1] < 0.5 else "finds the modes"
-                                 if near[1] >= 0.9 else "puts only part of its mass at the modes"))
+                   near_modes_best_last=near[1], near_modes_p0_last=near[0])
+        # a mode is found where the density at its centre exceeds the density midway (x = 0)
+        x, q = np.asarray(self.x_grids[-1]), np.asarray(self.log_q_best[-1])
+        at = np.interp([-float(self.mus[-1]), 0.0, float(self.mus[-1])], x, q)
+        found = int(at[0] > at[1]) + int(at[2] > at[1])
+        out["located_last"] = ("finds both modes" if found == 2 else
+                               "finds one mode only" if found == 1 else
+                               "finds neither mode: it is one broad hump between them")
         mu_last, seed0 = float(self.mus[-1]), int(self.best_epoch[-1, 0])
         if mu_last < 15:
             compare = f"(The paper's μ = 15 is not run at this scale; the largest here is {mu_last:g}.)"
-        elif near[1] < 0.5:
+        elif found < 2:
             compare = ("At μ = 15 this disagrees with the paper, whose density finds the modes "
                        "and gets their weights wrong.")
         else:
