@@ -12,9 +12,13 @@ i.e. :math:`y` is much closer to one training point than to any other.
 **Its floor.** The criterion also counts *new* points: a point drawn exactly on a curve through
 the training points lies in the inner half of its cell half the time, and there
 :math:`d_1/d_2 < 1/3` (for a point at fraction :math:`u \le 1/2` of the spacing,
-:math:`d_1/d_2 = u/(1-u) < 1/3 \iff u < 1/4`). So on a 1-D manifold a perfect generalizer scores
-about 0.5 when its samples lie on the manifold, and about 0 when their distance to it exceeds the
-spacing. Compare a model's fraction with the same statistic of fresh draws from the data law
+:math:`d_1/d_2 = u/(1-u) < 1/3 \iff u < 1/4`) -- when the training points are evenly spaced. For
+independent training points the gaps are locally independent exponentials and the floor is 1/3
+(:math:`2\int_0^\infty \lambda e^{-\lambda l} e^{-3\lambda l} e^{-2\lambda l}\,dl`: the nearest point on
+one side at :math:`l`, none within :math:`3l` on the other, the next on the same side beyond
+:math:`3l`). So on a 1-D manifold a perfect generalizer scores between about 1/3 (random
+training points) and 1/2 (evenly spaced ones) when its samples lie on the manifold, and about 0
+when their distance to it exceeds the spacing. Compare a model's fraction with the same statistic of fresh draws from the data law
 (noised as the sampler leaves them), and with the empirical score's samples (the ceiling). The ratio is
 scale-free, so it is complemented by the **relative distance** :math:`d_1(y)/s`, with :math:`s`
 the training set's typical spacing — the median over training points of the distance to their

@@ -14,7 +14,7 @@ from ...processes import VE
 from ...scores import EmpiricalScore, GaussianMixture
 
 __all__ = ["mixture", "process", "readout_grid", "flatten_leading", "map_params", "grid_kls", "flow_kls",
-           "grid_ceiling", "flow_ceiling"]
+           "grid_ceiling", "flow_ceiling", "flow_ceiling_se"]
 
 #: The paper's numbers (Li et al. 2023, read from its figures; approximate).
 PAPER = {
@@ -113,3 +113,12 @@ def flow_ceiling(data, proc, x0, log_p0, sigma_read) -> float:
     t = training.readout_time(proc, sigma_read)
     emp = EmpiricalScore(data, proc)
     return float(jnp.mean(log_p0 - emp.log_prob(x0, t)))
+
+
+def flow_ceiling_se(data, proc, x0, log_p0, sigma_read) -> float:
+    r"""The Monte Carlo standard error of :func:`flow_ceiling` over the fresh draws ``x0`` (the
+    sd of :math:`\log p_0 - \log\hat p_\sigma` over them, over the square root of their number;
+    the training draw ``data`` is held fixed)."""
+    t = training.readout_time(proc, sigma_read)
+    values = log_p0 - EmpiricalScore(data, proc).log_prob(x0, t)
+    return float(jnp.std(values) / jnp.sqrt(values.shape[0]))

@@ -17,7 +17,8 @@ import numpy as np
 from ... import plotting, training
 from ...keys import named_keys
 from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
-from ._common import PAPER, flow_ceiling, flow_kls, grid_ceiling, grid_kls, mixture, process
+from ._common import (PAPER, flow_ceiling, flow_ceiling_se, flow_kls, grid_ceiling, grid_kls,
+                      mixture, process)
 from .ucurve import MU, denoiser, sigma_distributions
 
 __all__ = ["Config", "Result", "run", "plot"]
@@ -56,7 +57,8 @@ class Result(NamedTuple):
       window_epochs: ``(k,)`` the checkpoints in [950, 1050] (or the last ones of a short run).
       flow_epochs: ``(f,)`` every 100 epochs and the window. kl_flow: ``(w, s, f)`` EMA flow
       read-out KL there.
-      ceiling_grid, ceiling_flow: the memorization ceilings at 0.045. meta.
+      ceiling_grid, ceiling_flow: the memorization ceilings at 0.045 (one training draw).
+      ceiling_flow_se: the flow ceiling's Monte Carlo standard error over the fresh draws. meta.
     """
 
     widths: np.ndarray
@@ -67,6 +69,7 @@ class Result(NamedTuple):
     kl_flow: np.ndarray
     ceiling_grid: float
     ceiling_flow: float
+    ceiling_flow_se: float = float("nan")
     meta: Meta | None = None
 
     def window(self, readout: str = "flow"):
@@ -91,7 +94,27 @@ class Result(NamedTuple):
         out = {"ceiling_grid": self.ceiling_grid, "ceiling_flow": self.ceiling_flow,
                "epochs": int(self.epochs[-1]), "window_lo": int(self.window_epochs[0]),
                "window_hi": int(self.window_epochs[-1]),
-               "monotone": bool(np.all(np.diff(flow) < 0))}
+               "monotone": bool(np.all(np.diff(flow) < 0)),
+               "ordering_text": (
+                   "is measured at one width only at this scale" if len(flow) < 2 else
+                   "falls with the width at every step from one width to the next (seed mean), "
+                   "the paper's ordering" if np.all(np.diff(flow) < 0) else
+                   "does not fall with the width at every step (seed mean), against the paper's "
+                   "ordering"),
+               "ceiling_flow_se": self.ceiling_flow_se, "n_seeds": int(self.kl_flow.shape[1])}
+        # steps between neighbouring widths whose change is within the seeds' spread (the sum
+        # of the two sds): not resolved by these seeds
+        unresolved = [f"from width {self.widths[j]} to {self.widths[j + 1]} ({flow[j]:.3f} ± "
+                      f"{flow_sd[j]:.3f} against {flow[j + 1]:.3f} ± {flow_sd[j + 1]:.3f})"
+                      for j in range(len(flow) - 1)
+                      if abs(flow[j + 1] - flow[j]) <= flow_sd[j] + flow_sd[j + 1]]
+        out["unresolved_text"] = (
+            "there is no step between widths to resolve" if len(flow) < 2 else
+            "every step is larger than the spread of the seeds" if not unresolved else
+            f"the step {unresolved[0]} is within the spread of the seeds, so not resolved"
+            if len(unresolved) == 1 else
+            f"the steps {', '.join(unresolved[:-1])} and {unresolved[-1]} are within the spread "
+            "of the seeds, so not resolved")
         for j, w in enumerate(self.widths):
             out[f"flow_{w}"] = float(flow[j])
             out[f"flow_sd_{w}"] = float(flow_sd[j])
@@ -151,7 +174,8 @@ def run(key, config: Config) -> Result:
     return Result(np.asarray(config.widths), epochs, np.stack(kl_grid), epochs[window],
                   epochs[flow_idx], np.stack(kl_flow),
                   grid_ceiling(data, law, proc, SIGMA_READ, MU),
-                  flow_ceiling(data, proc, x0, lx0, SIGMA_READ))
+                  flow_ceiling(data, proc, x0, lx0, SIGMA_READ),
+                  ceiling_flow_se=flow_ceiling_se(data, proc, x0, lx0, SIGMA_READ))
 
 
 def plot(result: Result):
@@ -159,7 +183,7 @@ def plot(result: Result):
     paper's Fig. 11."""
     check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(2, width=4.0, height=3.1)
+        fig, axes = plotting.figure(2, width=3.4, height=3.6)
         ax = axes[0, 0]
         for j, w in enumerate(result.widths):
             ax.plot(result.flow_epochs, result.kl_flow[j].mean(axis=0), "o-", ms=2.5,
@@ -170,13 +194,13 @@ def plot(result: Result):
         ax.axvspan(result.window_epochs[0], result.window_epochs[-1], color="0.85", lw=0)
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("KL at σ = 0.045 (EMA): flow (dots), grid (dotted)")
-        ax.legend(fontsize=6)
+        ax.set_ylabel("KL (σ_read = 0.045, EMA)")
+        ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
         ax = axes[0, 1]
         for readout, marker in (("flow", "o-"), ("grid", "s:")):
             mean, sd = result.window(readout)
             ax.errorbar(result.widths, mean, yerr=sd if readout == "flow" else None, fmt=marker,
-                        ms=4, label=f"measured, {readout} read-out, epochs "
+                        ms=4, label=f"{readout}, epochs "
                                     f"{result.window_epochs[0]}–{result.window_epochs[-1]}")
         ax.axhline(result.ceiling_flow, color="k", ls="--", lw=0.8, label="ceiling (flow)")
         paper = PAPER["capacity_kl1000"]
@@ -185,5 +209,7 @@ def plot(result: Result):
         ax.set_yscale("log")
         ax.set_xlabel("hidden width $m$")
         ax.set_ylabel("KL")
-        ax.legend(fontsize=6)
-        return plotting.finish(fig, result.meta, "EMA parameters; error bars ± 1 sd over seeds")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        return plotting.finish(fig, result.meta, "left: flow read-out (dots), grid read-out "
+                               "(dotted), grey: the window; EMA parameters; error bars ± 1 sd "
+                               "over seeds")

@@ -24,13 +24,15 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import matplotlib.ticker
 import numpy as np
 
 from ... import plotting, training
 from ..._checks import check_positive_int
 from ...keys import named_keys
 from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
-from ._common import (PAPER, SIGMA_READS, flatten_leading, flow_ceiling, flow_kls, grid_ceiling,
+from ._common import (PAPER, SIGMA_READS, flatten_leading, flow_ceiling, flow_ceiling_se,
+                      flow_kls, grid_ceiling,
                       grid_kls, map_params, mixture, process, readout_grid)
 
 __all__ = ["Config", "Result", "RUNS", "run", "plot", "plot_densities", "denoiser"]
@@ -42,6 +44,10 @@ RUNS = (("Song VE, λ = σ², batch 32", "sigma2", "song", 32),
         ("Song VE, λ = σ², full batch", "sigma2", "song", None),
         ("Song VE, λ ∝ σ (Li et al. eq. 6), full batch", "sigma", "song", None),
         ("EDM (log-normal σ, EDM weight), full batch", "edm", "edm", None))
+
+
+#: the epochs of the paper's Fig. 4, at which plot_densities shows the learned density
+DENSITY_EPOCHS = (100, 1000, 1900)
 
 
 def sigma_distributions():
@@ -97,7 +103,8 @@ class Result(NamedTuple):
         training and of held-out points (the same noise for every checkpoint).
       x_grid: ``(g,)``. log_p0: ``(g,)``. log_q: ``(3, g)`` seed 0's EMA density (main run) at
         epochs about 100, 1000 and 1900, read at 0.045. sigma_reads: ``(2,)``.
-      steps_per_epoch: of the minibatch runs. meta.
+      steps_per_epoch: of the minibatch runs. ceiling_flow_se: ``(2,)`` the flow ceilings' Monte
+      Carlo standard errors over the fresh draws (one training draw). meta.
     """
 
     runs: tuple
@@ -114,6 +121,7 @@ class Result(NamedTuple):
     log_q: np.ndarray
     sigma_reads: np.ndarray
     steps_per_epoch: int
+    ceiling_flow_se: np.ndarray | None = None
     meta: Meta | None = None
 
     def curve(self, run: int = 0, ema: bool = True, readout: str = "grid", level: int = 0):
@@ -146,6 +154,8 @@ class Result(NamedTuple):
         for lv, s in enumerate(self.sigma_reads):
             out[f"ceiling_grid_{_tag(s)}"] = float(self.ceiling_grid[lv])
             out[f"ceiling_flow_{_tag(s)}"] = float(self.ceiling_flow[lv])
+            out[f"ceiling_flow_{_tag(s)}_se"] = (float("nan") if self.ceiling_flow_se is None
+                                                 else float(self.ceiling_flow_se[lv]))
         held = self.loss_heldout.mean(axis=0)
         gap = (self.loss_heldout - self.loss_train).mean(axis=0)
         out.update(heldout_best_epoch=int(self.epochs[int(np.argmin(held))]),
@@ -153,6 +163,19 @@ class Result(NamedTuple):
                    n_seeds=int(np.sum(np.isfinite(self.kl_grid[0, 0, 0, :, 0]))),
                    epochs=int(self.epochs[-1]),
                    steps_per_epoch=self.steps_per_epoch)
+        # the mass of the left mode (x < 0) of the densities of plot_densities (0.5 for p_0),
+        # and the checkpoint epochs they were read at
+        q = np.exp(self.log_q - self.log_q.max(axis=1, keepdims=True))
+        left = (q * (self.x_grid < 0)).sum(axis=1) / q.sum(axis=1)
+        parts = []
+        for role, e, m in zip(("early", "mid", "late"), DENSITY_EPOCHS, left):
+            out[f"density_left_{role}"] = float(m)
+            epoch = int(self.epochs[int(np.argmin(np.abs(self.epochs - e)))])
+            out[f"density_epoch_{role}"] = epoch
+            part = f"{'about right' if abs(m - 0.5) < 0.1 else 'off'} at epoch {epoch}"
+            if part not in parts:                     # a short run reads one checkpoint thrice
+                parts.append(part)
+        out["density_balance_text"] = ", ".join(parts)
         return out
 
 
@@ -210,7 +233,7 @@ def run(key, config: Config) -> Result:
                                      sigma_dist=dists["song"], n_draws=4)
         loss.append(np.asarray(losses(main.ema_checkpoints, draws)).reshape(lead))
     xg = readout_grid(MU, 0.045)
-    picks = np.array([int(np.argmin(np.abs(epochs - e))) for e in (100, 1000, 1900)])
+    picks = np.array([int(np.argmin(np.abs(epochs - e))) for e in DENSITY_EPOCHS])
     log_q = map_params(lambda p: training.grid_log_density(
         training.denoiser_score(den, p, proc), xg, sigma_read=0.045),
         training.select(main.ema_checkpoints, 0, picks))
@@ -218,7 +241,8 @@ def run(key, config: Config) -> Result:
     ceil_flow = np.array([flow_ceiling(data, proc, x0, lx0, s) for s in SIGMA_READS])
     return Result(tuple(label for label, *_ in RUNS), epochs, kl_grid, epochs[f_idx], kl_flow,
                   ceil_grid, ceil_flow, loss[0], loss[1], np.asarray(xg),
-                  np.asarray(law.log_prob(xg[:, None])), log_q, np.asarray(SIGMA_READS), spe)
+                  np.asarray(law.log_prob(xg[:, None])), log_q, np.asarray(SIGMA_READS), spe,
+                  np.array([flow_ceiling_se(data, proc, x0, lx0, s) for s in SIGMA_READS]))
 
 
 def plot(result: Result):
@@ -227,7 +251,8 @@ def plot(result: Result):
     EMA flow read-outs at 0.045 (right)."""
     check_result(result, Result)
     with plotting.style():
-        fig, axes = plotting.figure(3, width=3.6, height=3.0)
+        # two rows: the main run's two read-outs above; the variants and the legends below
+        fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)
         paper = PAPER["ucurve_adam"]
         for ax, readout in zip(axes[0, :2], ("grid", "flow")):
             ceil = result.ceiling_grid if readout == "grid" else result.ceiling_flow
@@ -235,7 +260,7 @@ def plot(result: Result):
                 for ema, ls in ((False, ":"), (True, "-")):
                     ep, mean, sd = result.curve(0, ema, readout, lv)
                     ax.plot(ep, mean, ls, color=f"C{lv}", lw=1.2,
-                            label=f"σ_read {s:g}, {'EMA' if ema else 'raw'}")
+                            label=f"{s:g}, {'EMA' if ema else 'raw'}")
                     if ema:
                         ax.fill_between(ep, np.maximum(mean - sd, 1e-3), mean + sd,
                                         color=f"C{lv}", alpha=0.2, lw=0)
@@ -244,19 +269,27 @@ def plot(result: Result):
             ax.set_yscale("log")
             ax.set_xlabel("epoch")
             ax.set_ylabel(r"KL$(p_0\,\|\,p_\theta)$")
-            ax.set_title(f"{readout} read-out (dashed: memorization ceiling)", fontsize=8)
-        axes[0, 0].legend(fontsize=6)
-        ax = axes[0, 2]
+            ax.set_title(f"main run, {readout} read-out", fontsize=8)
+        ax = axes[1, 0]
         for r, label in enumerate(result.runs):
             ep, mean, _ = result.curve(r, True, "flow", 1)
             ax.plot(ep, mean, "o-", ms=2.5, color=f"C{r + 2}", label=label)
         ax.axhline(result.ceiling_flow[1], color="C1", lw=0.8, ls="--")
         ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("epoch")
+        ax.set_ylabel(r"KL$(p_0\,\|\,p_\theta)$")
         ax.set_title("every run: EMA, flow read-out at 0.045", fontsize=8)
-        ax.legend(fontsize=6)
-        return plotting.finish(fig, result.meta, f"main run: line = seed mean, band = ± 1 sd "
-                               f"(EMA); {result.steps_per_epoch} Adam steps per epoch at batch 32")
+        key = axes[1, 1]                        # a panel for the two legends
+        key.axis("off")
+        first = key.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=8, ncol=2,
+                           loc="upper left", title="main run (top panels), σ_read", title_fontsize=8)
+        key.add_artist(first)
+        key.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="lower left",
+                   title="every run (left panel)", title_fontsize=8)
+        return plotting.finish(fig, result.meta, f"dashed: memorization ceiling; main run: line = "
+                               f"seed mean, band = ± 1 sd (EMA); {result.steps_per_epoch} Adam "
+                               "steps per epoch at batch 32")
 
 
 def plot_densities(result: Result):
@@ -264,7 +297,7 @@ def plot_densities(result: Result):
     check_result(result, Result)
     with plotting.style():
         fig, axes = plotting.figure(3, width=2.8, height=2.4, sharey=True)
-        for ax, lq, e in zip(axes[0], result.log_q, (100, 1000, 1900)):
+        for ax, lq, e in zip(axes[0], result.log_q, DENSITY_EPOCHS):
             ax.plot(result.x_grid, np.exp(result.log_p0), "k--", lw=1, label="$p_0$")
             ax.plot(result.x_grid, np.exp(lq), "C0", lw=1, label=r"$p_\theta$")
             ax.set_title(f"epoch ≈ {e}", fontsize=8)
