@@ -18,7 +18,7 @@ from ... import plotting, training
 from ...keys import named_keys
 from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
 from ._common import (PAPER, flow_ceiling, flow_ceiling_se, flow_kls, grid_ceiling, grid_kls,
-                      mixture, process)
+                      many_draws_ceiling, mixture, process)
 from .ucurve import MU, denoiser, sigma_distributions
 
 __all__ = ["Config", "Result", "run", "plot"]
@@ -34,6 +34,8 @@ class Config(ExperimentConfig):
     Attributes:
       n_train: training points. widths: hidden widths. epochs: training epochs (a multiple of
       25). n_seeds: seeds per width. flow_draws: fresh draws for the flow read-out.
+      ceiling_draws: fresh draws for its memorization ceiling (many more: the integrand is
+      heavy-tailed).
     """
 
     n_train: int = 1000
@@ -41,9 +43,11 @@ class Config(ExperimentConfig):
     epochs: int = 1050
     n_seeds: int = 2
     flow_draws: int = 400
-    overrides = {"quick": dict(widths=(32,), epochs=100, n_seeds=2, flow_draws=100),
+    ceiling_draws: int = 200_000
+    overrides = {"quick": dict(widths=(32,), epochs=100, n_seeds=2, flow_draws=100, ceiling_draws=2000),
                  "large": dict(widths=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048),
-                               epochs=10_000, n_seeds=8, flow_draws=2000)}
+                               epochs=10_000, n_seeds=8, flow_draws=2000,
+                               ceiling_draws=1_000_000)}
 
     def sizes(self):
         return {"n": self.n_train, "widths": "/".join(map(str, self.widths)),
@@ -58,7 +62,8 @@ class Result(NamedTuple):
       flow_epochs: ``(f,)`` every 100 epochs and the window. kl_flow: ``(w, s, f)`` EMA flow
       read-out KL there.
       ceiling_grid, ceiling_flow: the memorization ceilings at 0.045 (one training draw).
-      ceiling_flow_se: the flow ceiling's Monte Carlo standard error over the fresh draws. meta.
+      ceiling_flow_se: the flow ceiling's Monte Carlo standard error over the fresh draws.
+      ceiling_flow_many, ceiling_flow_many_se: the same over ``ceiling_draws`` fresh draws. meta.
     """
 
     widths: np.ndarray
@@ -70,6 +75,9 @@ class Result(NamedTuple):
     ceiling_grid: float
     ceiling_flow: float
     ceiling_flow_se: float = float("nan")
+    ceiling_flow_many: float = float("nan")
+    ceiling_flow_many_se: float = float("nan")
+    ceiling_draws: int = 0
     meta: Meta | None = None
 
     def window(self, readout: str = "flow"):
@@ -101,7 +109,10 @@ class Result(NamedTuple):
                    "the paper's ordering" if np.all(np.diff(flow) < 0) else
                    "does not fall with the width at every step (seed mean), against the paper's "
                    "ordering"),
-               "ceiling_flow_se": self.ceiling_flow_se, "n_seeds": int(self.kl_flow.shape[1])}
+               "ceiling_flow_se": self.ceiling_flow_se, "n_seeds": int(self.kl_flow.shape[1]),
+               "ceiling_flow_many": self.ceiling_flow_many,
+               "ceiling_flow_many_se": self.ceiling_flow_many_se,
+               "ceiling_draws": int(self.ceiling_draws)}
         # steps between neighbouring widths whose change is within the seeds' spread (the sum
         # of the two sds): not resolved by these seeds
         unresolved = [f"from width {self.widths[j]} to {self.widths[j + 1]} ({flow[j]:.3f} ± "
@@ -147,7 +158,7 @@ class Result(NamedTuple):
 
 @experiment("capacity: KL against the network's width")
 def run(key, config: Config) -> Result:
-    keys = named_keys(key, "data", "fresh", "widths")
+    keys = named_keys(key, "data", "fresh", "widths", "ceiling")
     law = mixture(MU)
     data = law.sample(keys.data, config.n_train)
     x0 = law.sample(keys.fresh, config.flow_draws)
@@ -171,17 +182,21 @@ def run(key, config: Config) -> Result:
         kl_grid.append(grid_kls(den, res.ema_checkpoints, proc, law, SIGMA_READ, MU))
         sub = training.select(res.ema_checkpoints, slice(None), flow_idx)
         kl_flow.append(flow_kls(den, sub, proc, x0, lx0, SIGMA_READ, 64))
+    many, many_se = many_draws_ceiling(keys.ceiling, data, law, proc, SIGMA_READ, config.ceiling_draws)
     return Result(np.asarray(config.widths), epochs, np.stack(kl_grid), epochs[window],
                   epochs[flow_idx], np.stack(kl_flow),
                   grid_ceiling(data, law, proc, SIGMA_READ, MU),
                   flow_ceiling(data, proc, x0, lx0, SIGMA_READ),
-                  ceiling_flow_se=flow_ceiling_se(data, proc, x0, lx0, SIGMA_READ))
+                  ceiling_flow_se=flow_ceiling_se(data, proc, x0, lx0, SIGMA_READ),
+                  ceiling_flow_many=many, ceiling_flow_many_se=many_se,
+                  ceiling_draws=config.ceiling_draws)
 
 
 def plot(result: Result):
     """KL against epochs per width (grid read-out, EMA); the window KL against width beside the
     paper's Fig. 11."""
     check_result(result, Result)
+    ceiling = result.ceiling_flow_many if np.isfinite(result.ceiling_flow_many) else result.ceiling_flow
     with plotting.style():
         fig, axes = plotting.figure(2, width=3.4, height=3.6)
         ax = axes[0, 0]
@@ -190,7 +205,7 @@ def plot(result: Result):
                     color=f"C{j}", lw=1, label=f"m = {w}")
             ax.plot(result.epochs, result.kl_grid[j].mean(axis=0), ":", color=f"C{j}", lw=0.8)
         ax.axhline(TARGET, color="0.5", ls=":", lw=1)
-        ax.axhline(result.ceiling_flow, color="k", ls="--", lw=0.8, label="ceiling (flow)")
+        ax.axhline(ceiling, color="k", ls="--", lw=0.8, label="ceiling (flow)")
         ax.axvspan(result.window_epochs[0], result.window_epochs[-1], color="0.85", lw=0)
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
@@ -202,7 +217,7 @@ def plot(result: Result):
             ax.errorbar(result.widths, mean, yerr=sd if readout == "flow" else None, fmt=marker,
                         ms=4, label=f"{readout}, epochs "
                                     f"{result.window_epochs[0]}–{result.window_epochs[-1]}")
-        ax.axhline(result.ceiling_flow, color="k", ls="--", lw=0.8, label="ceiling (flow)")
+        ax.axhline(ceiling, color="k", ls="--", lw=0.8, label="ceiling (flow)")
         paper = PAPER["capacity_kl1000"]
         ax.plot(list(paper), list(paper.values()), "k^--", label="paper, Fig. 11 (epoch 1000)")
         ax.set_xscale("log", base=2)

@@ -31,9 +31,9 @@ from ... import plotting, training
 from ..._checks import check_positive_int
 from ...keys import named_keys
 from ..harness import ExperimentConfig, Meta, check_result, experiment, progress
-from ._common import (PAPER, SIGMA_READS, flatten_leading, flow_ceiling, flow_ceiling_se,
-                      flow_kls, grid_ceiling,
-                      grid_kls, map_params, mixture, process, readout_grid)
+from ._common import (PAPER, SIGMA_READS, flatten_leading, flow_ceiling, flow_ceiling_se, flow_kls,
+                      grid_ceiling, grid_kls, many_draws_ceiling, map_params, mixture, process,
+                      readout_grid)
 
 __all__ = ["Config", "Result", "RUNS", "run", "plot", "plot_densities", "denoiser"]
 __all__ += ["sigma_distributions"]
@@ -64,7 +64,9 @@ class Config(ExperimentConfig):
       epochs: training epochs. n_seeds: seeds of the batch-32 main run. full_seeds: seeds of
       the full-batch runs (main and variants). n_checkpoints: checkpoints (plus the start).
       flow_every: every how many checkpoints the flow read-out runs. flow_draws: fresh draws of
-      p0 for it. ema_decay. runs: indices into ``RUNS`` to train (the others stay NaN).
+      p0 for it. ceiling_draws: fresh draws for the memorization ceiling of the flow read-out
+      (many more: its integrand is heavy-tailed). ema_decay. runs: indices into ``RUNS`` to
+      train (the others stay NaN).
     """
 
     n_train: int = 1000
@@ -75,12 +77,13 @@ class Config(ExperimentConfig):
     n_checkpoints: int = 40
     flow_every: int = 8
     flow_draws: int = 300
+    ceiling_draws: int = 200_000
     ema_decay: float = 0.999
     runs: tuple = (0, 1, 2, 3)
     overrides = {"quick": dict(width=32, epochs=100, n_seeds=2, full_seeds=1, n_checkpoints=4,
-                               flow_every=2, flow_draws=100, runs=(0,)),
+                               flow_every=2, flow_draws=100, ceiling_draws=2000, runs=(0,)),
                  "large": dict(width=256, n_seeds=16, full_seeds=8, flow_every=2,
-                               flow_draws=4000)}
+                               flow_draws=4000, ceiling_draws=1_000_000)}
 
 
 def denoiser(width: int) -> training.Denoiser:
@@ -104,7 +107,9 @@ class Result(NamedTuple):
       x_grid: ``(g,)``. log_p0: ``(g,)``. log_q: ``(3, g)`` seed 0's EMA density (main run) at
         epochs about 100, 1000 and 1900, read at 0.045. sigma_reads: ``(2,)``.
       steps_per_epoch: of the minibatch runs. ceiling_flow_se: ``(2,)`` the flow ceilings' Monte
-      Carlo standard errors over the fresh draws (one training draw). meta.
+      Carlo standard errors over the fresh draws (one training draw).
+      ceiling_flow_many, ceiling_flow_many_se: ``(2,)`` the same ceilings and errors over
+      ``ceiling_draws`` fresh draws. meta.
     """
 
     runs: tuple
@@ -122,6 +127,9 @@ class Result(NamedTuple):
     sigma_reads: np.ndarray
     steps_per_epoch: int
     ceiling_flow_se: np.ndarray | None = None
+    ceiling_flow_many: np.ndarray | None = None
+    ceiling_flow_many_se: np.ndarray | None = None
+    ceiling_draws: int = 0
     meta: Meta | None = None
 
     def curve(self, run: int = 0, ema: bool = True, readout: str = "grid", level: int = 0):
@@ -156,6 +164,9 @@ class Result(NamedTuple):
             out[f"ceiling_flow_{_tag(s)}"] = float(self.ceiling_flow[lv])
             out[f"ceiling_flow_{_tag(s)}_se"] = (float("nan") if self.ceiling_flow_se is None
                                                  else float(self.ceiling_flow_se[lv]))
+            for name, arr in (("many", self.ceiling_flow_many), ("many_se", self.ceiling_flow_many_se)):
+                out[f"ceiling_flow_{_tag(s)}_{name}"] = float("nan") if arr is None else float(arr[lv])
+        out["ceiling_draws"] = int(self.ceiling_draws)
         held = self.loss_heldout.mean(axis=0)
         gap = (self.loss_heldout - self.loss_train).mean(axis=0)
         out.update(heldout_best_epoch=int(self.epochs[int(np.argmin(held))]),
@@ -179,13 +190,18 @@ class Result(NamedTuple):
         return out
 
 
+def _flow_ceiling(result: Result) -> np.ndarray:
+    """The flow ceilings drawn: over the many ceiling draws when the result has them."""
+    return result.ceiling_flow if result.ceiling_flow_many is None else result.ceiling_flow_many
+
+
 def _tag(s: float) -> str:
     return f"{s:.3f}".replace("0.", "").replace(".", "")
 
 
 @experiment("U-curve: KL against epochs, two read-outs at two noise levels")
 def run(key, config: Config) -> Result:
-    keys = named_keys(key, "data", "heldout", "fresh", "runs", "draws")
+    keys = named_keys(key, "data", "heldout", "fresh", "runs", "draws", "ceiling")
     law = mixture(MU)
     data = law.sample(keys.data, config.n_train)
     heldout = law.sample(keys.heldout, config.n_train)
@@ -239,10 +255,13 @@ def run(key, config: Config) -> Result:
         training.select(main.ema_checkpoints, 0, picks))
     ceil_grid = np.array([grid_ceiling(data, law, proc, s, MU) for s in SIGMA_READS])
     ceil_flow = np.array([flow_ceiling(data, proc, x0, lx0, s) for s in SIGMA_READS])
+    many = [many_draws_ceiling(keys.ceiling, data, law, proc, s, config.ceiling_draws)
+            for s in SIGMA_READS]
     return Result(tuple(label for label, *_ in RUNS), epochs, kl_grid, epochs[f_idx], kl_flow,
                   ceil_grid, ceil_flow, loss[0], loss[1], np.asarray(xg),
                   np.asarray(law.log_prob(xg[:, None])), log_q, np.asarray(SIGMA_READS), spe,
-                  np.array([flow_ceiling_se(data, proc, x0, lx0, s) for s in SIGMA_READS]))
+                  np.array([flow_ceiling_se(data, proc, x0, lx0, s) for s in SIGMA_READS]),
+                  *map(np.array, zip(*many)), config.ceiling_draws)
 
 
 def plot(result: Result):
@@ -255,7 +274,7 @@ def plot(result: Result):
         fig, axes = plotting.figure(2, 2, width=3.4, height=2.6)
         paper = PAPER["ucurve_adam"]
         for ax, readout in zip(axes[0, :2], ("grid", "flow")):
-            ceil = result.ceiling_grid if readout == "grid" else result.ceiling_flow
+            ceil = result.ceiling_grid if readout == "grid" else _flow_ceiling(result)
             for lv, s in enumerate(result.sigma_reads):
                 for ema, ls in ((False, ":"), (True, "-")):
                     ep, mean, sd = result.curve(0, ema, readout, lv)
@@ -274,7 +293,7 @@ def plot(result: Result):
         for r, label in enumerate(result.runs):
             ep, mean, _ = result.curve(r, True, "flow", 1)
             ax.plot(ep, mean, "o-", ms=2.5, color=f"C{r + 2}", label=label)
-        ax.axhline(result.ceiling_flow[1], color="C1", lw=0.8, ls="--")
+        ax.axhline(_flow_ceiling(result)[1], color="C1", lw=0.8, ls="--")
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("epoch")
