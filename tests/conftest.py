@@ -26,6 +26,16 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """Drop JAX's compiled programs after each test module. One pytest process compiles thousands
+    of XLA programs; kept for the whole session, their code mappings approach the kernel's
+    ``vm.max_map_count`` (65 530), and the compiler then crashes with a segmentation fault while
+    mapping a new program (seen near the end of the suite)."""
+    yield
+    jax.clear_caches()
+
+
 @pytest.fixture
 def key():
     """The base key of a test; derive every other key from it with ``split``/``fold_in``."""
