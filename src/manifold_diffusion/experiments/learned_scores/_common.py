@@ -105,14 +105,18 @@ def grid_ceiling(data, law, proc, sigma_read, mu) -> float:
                                          sigma_read=sigma_read)
 
 
+def _ceiling_terms(data, proc, x0, log_p0, sigma_read):
+    r"""``(b,)`` the terms :math:`\log p_0 - \log\hat p_\sigma` of the flow ceiling at the draws ``x0``."""
+    t = training.readout_time(proc, sigma_read)
+    return log_p0 - EmpiricalScore(data, proc).log_prob(x0, t)
+
+
 def flow_ceiling(data, proc, x0, log_p0, sigma_read) -> float:
     r"""The flow read-out's ceiling: :math:`\mathbb E_{p_0}[\log p_0 - \log\hat p_\sigma]` with the
     exact log-density of the noised empirical measure (the law the probability-flow ODE of the
     empirical score carries the prior to; integrating that stiff ODE numerically would add its
     own error)."""
-    t = training.readout_time(proc, sigma_read)
-    emp = EmpiricalScore(data, proc)
-    return float(jnp.mean(log_p0 - emp.log_prob(x0, t)))
+    return float(jnp.mean(_ceiling_terms(data, proc, x0, log_p0, sigma_read)))
 
 
 def many_draws_ceiling(key, data, law, proc, sigma_read, n_draws: int) -> tuple[float, float]:
@@ -123,15 +127,13 @@ def many_draws_ceiling(key, data, law, proc, sigma_read, n_draws: int) -> tuple[
     (a fresh point far from every training point weighs heavily), so a few hundred draws
     usually land below the mean; this is the ceiling the read-out's values are compared with."""
     x0 = law.sample(key, n_draws)
-    lx0 = law.log_prob(x0)
-    return (flow_ceiling(data, proc, x0, lx0, sigma_read),
-            flow_ceiling_se(data, proc, x0, lx0, sigma_read))
+    values = _ceiling_terms(data, proc, x0, law.log_prob(x0), sigma_read)
+    return float(jnp.mean(values)), float(jnp.std(values) / jnp.sqrt(values.shape[0]))
 
 
 def flow_ceiling_se(data, proc, x0, log_p0, sigma_read) -> float:
     r"""The Monte Carlo standard error of :func:`flow_ceiling` over the fresh draws ``x0`` (the
     sd of :math:`\log p_0 - \log\hat p_\sigma` over them, over the square root of their number;
     the training draw ``data`` is held fixed)."""
-    t = training.readout_time(proc, sigma_read)
-    values = log_p0 - EmpiricalScore(data, proc).log_prob(x0, t)
+    values = _ceiling_terms(data, proc, x0, log_p0, sigma_read)
     return float(jnp.std(values) / jnp.sqrt(values.shape[0]))

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-__all__ = ["log_ticks", "legend_above", "band", "guide", "floor_line", "sweep_panels", "exponent_guides"]
+__all__ = ["log_ticks", "legend_above", "band", "guide", "floor_line", "sweep_panels", "exponent_guides",
+           "sweep_note"]
 
 
 def log_ticks(fig, ns=None, *, max_ticks: int = 5):
@@ -135,3 +136,8 @@ def exponent_guides(ax, ns, values, betas, ks):
 
 SWEEP_NOTE = ("Filled points: used in the slope fits; hollow: excluded (the along-manifold law does not "
               "cover at every seed, or δ_C sits at the counting floor). Bands: min-max over seeds.")
+
+
+def sweep_note(sweep) -> str:
+    """The caption note of a sweep's figure: its estimator, samples per run and :data:`SWEEP_NOTE`."""
+    return f"{sweep.estimator}; {sweep.n_gen} generated samples per run. {SWEEP_NOTE}"

@@ -133,6 +133,6 @@ def plot(result: Result):
         ax.plot([], [], color="0.3", ls=":", label="KDE: theory slope")
         ax.set(xscale="log", yscale="log", xlabel="N", ylabel=r"$L^1$ error", title="KDE, best h")
         _plots.legend_above(fig, axes[0], ncol=3)
-    note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
+    note = _plots.sweep_note(res.sweep)
     return plotting.finish(_plots.log_ticks(fig, sorted(set(res.sweep.ns) | set(res.kde_ns)), max_ticks=3),
                            res.meta, note)

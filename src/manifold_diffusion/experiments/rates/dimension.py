@@ -115,5 +115,5 @@ def plot(result: Result):
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{res.setting} in R^{d}" for d in res.sweep.dims])
         _plots.legend_above(fig, axes[0], ncol=3)
-    note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
+    note = _plots.sweep_note(res.sweep)
     return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)

@@ -101,5 +101,5 @@ def plot(result: Result):
         _plots.sweep_panels(axes[0], res.sweep, exponent_k=True,
                             labels=[f"{name}, trained MLP" for name in res.sweep.labels])
         _plots.legend_above(fig, axes[0], ncol=2)
-    note = f"{res.sweep.estimator}; {res.sweep.n_gen} generated samples per run. {_plots.SWEEP_NOTE}"
+    note = _plots.sweep_note(res.sweep)
     return plotting.finish(_plots.log_ticks(fig, res.sweep.ns), res.meta, note)
